@@ -1,0 +1,37 @@
+namespace WebChat.Groups;
+
+/// <summary>The <c>Chat</c> configuration section (CONTRACT section 5). Defaults are the contract's.</summary>
+public sealed class ChatOptions
+{
+    public const string Section = "Chat";
+
+    public int ReconnectGraceSeconds { get; set; } = 30;
+    public int HistorySize { get; set; } = 100;
+
+    /// <summary>PBKDF2-SHA256 iterations for group passwords (about 5 ms a check on the development machine).</summary>
+    public int PasswordHashIterations { get; set; } = 20_000;
+
+    /// <summary>An id for this node; members in a shared store are tagged with it. Defaults to a random one.</summary>
+    public string? NodeId { get; set; }
+
+    public ChatLimits Limits { get; set; } = new();
+    public GatewayOptions Gateway { get; set; } = new();
+
+    public TimeSpan ReconnectGrace => TimeSpan.FromSeconds(ReconnectGraceSeconds);
+}
+
+public sealed class ChatLimits
+{
+    public double MessagesPerSecond { get; set; } = 10;
+    public int MessageBurst { get; set; } = 20;
+    public int PasswordFailuresPerMinute { get; set; } = 5;
+    public long MaxUnsentBytes { get; set; } = 1024 * 1024;
+}
+
+public sealed class GatewayOptions
+{
+    public bool Enabled { get; set; } = true;
+    public int Port { get; set; } = 5555;
+    public int MaxConnectionsPerAddress { get; set; } = 100;
+    public int MenuIdleSeconds { get; set; } = 300;
+}
