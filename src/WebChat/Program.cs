@@ -1,6 +1,9 @@
 using Serilog;
+using WebChat.Gateway;
 using WebChat.Groups;
 using WebChat.Operations;
+using WebChat.Pages;
+using WebChat.Store.Redis;
 
 Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateLogger();
 try
@@ -10,12 +13,25 @@ try
     // Logging: Serilog from the "Serilog" section
     builder.AddChatLogging();
 
-    // The group core, the store, the dispatcher and the hub
+    // The group core, the in-memory store, the dispatcher and the hub
     builder.Services.AddChatCore();
+
+    // Scale-out: the Redis store when ConnectionStrings:Redis is set
+    builder.AddChatRedis();
+
+    // The TCP gateway for legacy clients
+    builder.Services.AddChatGateway();
+
+    // The browser UI
+    builder.Services.AddChatUi();
+
+    // Metrics, request logging, shutdown
+    builder.AddChatOperations();
 
     var app = builder.Build();
 
-    app.UseStaticFiles();
+    app.MapChatOperations();
+    app.MapChatUi();
     app.MapChat();
 
     app.Run();

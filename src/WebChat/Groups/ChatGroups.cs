@@ -18,13 +18,14 @@ public sealed class ChatGroups : IDisposable
     private readonly ChatOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ChatGroups> _log;
+    private readonly ChatMetrics _metrics;
     private readonly PartitionedRateLimiter<string> _flood;
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _graceTimers = new();
 
     public ChatGroups(IGroupStore store, PasswordHasher hasher, RejoinTokens tokens, LocalMemberships local,
-        IOptions<ChatOptions> options, TimeProvider time, ILogger<ChatGroups> log)
+        IOptions<ChatOptions> options, TimeProvider time, ChatMetrics metrics, ILogger<ChatGroups> log)
     {
-        (_store, _hasher, _tokens, _local, _options, _time, _log) = (store, hasher, tokens, local, options.Value, time, log);
+        (_store, _hasher, _tokens, _local, _options, _time, _metrics, _log) = (store, hasher, tokens, local, options.Value, time, metrics, log);
         NodeId = string.IsNullOrWhiteSpace(_options.NodeId) ? Guid.NewGuid().ToString("N")[..12] : _options.NodeId;
         var rate = Math.Max(0.1, _options.Limits.MessagesPerSecond);
         var burst = Math.Max(1, _options.Limits.MessageBurst);
@@ -51,6 +52,8 @@ public sealed class ChatGroups : IDisposable
         var hash = _hasher.Hash(Rules.ValidPassword(password));
         var snapshot = await _store.CreateGroupAsync(hash, NewMember(caller, name), ct);
         _log.GroupCreated(snapshot.GroupId, name, caller.Door, caller.ConnectionId, caller.Address);
+        _metrics.GroupCreated();
+        _metrics.MemberJoined(caller.Door);
         return Enter(caller, snapshot);
     }
 
@@ -67,6 +70,7 @@ public sealed class ChatGroups : IDisposable
         if (await _store.IsThrottledAsync(caller.Address, ct))
         {
             _log.PasswordThrottled(caller.Address, caller.Door, caller.ConnectionId);
+            _metrics.PasswordFailure(throttled: true);
             throw new ChatException(ChatError.Throttled,
                 $"Too many wrong passwords from your address; wait a minute before trying again");
         }
@@ -75,10 +79,12 @@ public sealed class ChatGroups : IDisposable
         {
             await _store.RecordPasswordFailureAsync(caller.Address, ct);
             _log.PasswordRefused(groupId, caller.Address, caller.Door, caller.ConnectionId);
+            _metrics.PasswordFailure(throttled: false);
             throw ChatException.WrongPassword(groupId);
         }
         var snapshot = await _store.AddMemberAsync(groupId, secret.Epoch, NewMember(caller, name), ct);
         _log.Joined(name, groupId, caller.Door, caller.ConnectionId, caller.Address);
+        _metrics.MemberJoined(caller.Door);
         return Enter(caller, snapshot);
     }
 
@@ -106,18 +112,22 @@ public sealed class ChatGroups : IDisposable
     public async Task<ChatMessage?> SendAsync(Member caller, int groupId, string? text, CancellationToken ct = default)
     {
         var membership = _local.Find(caller.ConnectionId, groupId) ?? throw ChatException.NotMember(groupId);
-        var valid = Rules.ValidMessage(text);
+        string? valid;
+        try { valid = Rules.ValidMessage(text); }
+        catch (ChatException) { _metrics.MessageRefused("too_long"); throw; }
         if (valid is null) return null;
         using (var lease = _flood.AttemptAcquire(membership.MemberId))
         {
             if (!lease.IsAcquired)
             {
                 _log.FloodRefused(membership.Name, groupId, caller.Door, caller.ConnectionId);
+                _metrics.MessageRefused("too_fast");
                 throw new ChatException(ChatError.TooFast, "You are sending messages too fast; this one was not sent, slow down a little");
             }
         }
         var message = await _store.AppendMessageAsync(groupId, membership.MemberId, valid, _time.GetUtcNow().UtcDateTime, ct);
         _log.MessageAccepted(message.Id, groupId, message.Sender, valid);
+        _metrics.MessageAccepted(caller.Door);
         return message;
     }
 
@@ -159,7 +169,7 @@ public sealed class ChatGroups : IDisposable
 
     private JoinedGroup Enter(Member caller, JoinSnapshot s)
     {
-        _local.Add(caller.ConnectionId, new LocalMembership(s.GroupId, s.Epoch, s.Member.MemberId, s.Member.Name));
+        _local.Add(caller.ConnectionId, new LocalMembership(s.GroupId, s.Epoch, s.Member.MemberId, s.Member.Name, caller.Door));
         var token = _tokens.Issue(new RejoinClaim(s.GroupId, s.Epoch, s.Member.MemberId));
         return new JoinedGroup(s.GroupId, s.Member.Name, s.Members, s.History, token);
     }
@@ -169,7 +179,12 @@ public sealed class ChatGroups : IDisposable
         var result = await _store.RemoveMemberAsync(m.GroupId, m.MemberId, onlyIfDetached, ct);
         if (!result.Removed) return;
         _log.Left(m.Name, m.GroupId, reason);
-        if (result.GroupDeleted) _log.GroupDeleted(m.GroupId);
+        _metrics.MemberLeft(m.Door);
+        if (result.GroupDeleted)
+        {
+            _log.GroupDeleted(m.GroupId);
+            _metrics.GroupDeleted();
+        }
     }
 
     private void StartGrace(LocalMembership m)

@@ -12,6 +12,8 @@ public static class ChatServiceCollectionExtensions
         services.AddOptions<ChatOptions>().BindConfiguration(ChatOptions.Section);
         services.AddDataProtection().SetApplicationName("WebChat");
         services.AddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<ChatMetrics>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<RejoinTokens>();
         services.AddSingleton<LocalMemberships>();

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace WebChat.Groups;
 
 /// <summary>One membership held by a connection on this node.</summary>
-public sealed record LocalMembership(int GroupId, string Epoch, string MemberId, string Name);
+public sealed record LocalMembership(int GroupId, string Epoch, string MemberId, string Name, Door Door);
 
 /// <summary>This node's index of which connection is which member of which group.</summary>
 public sealed class LocalMemberships

@@ -4,7 +4,7 @@ using WebChat.Groups;
 namespace WebChat.Hubs;
 
 /// <summary>The SignalR door at /hubs/chat (CONTRACT section 2). It only translates: the rules live in <see cref="ChatGroups"/>.</summary>
-public sealed class ChatHub(ChatGroups groups, ILogger<ChatHub> log) : Hub<IChatClient>
+public sealed class ChatHub(ChatGroups groups, ChatMetrics metrics, ILogger<ChatHub> log) : Hub<IChatClient>
 {
     public Task<JoinedGroup> CreateGroup(string userName, string password) =>
         Translate(() => groups.CreateAsync(Caller, userName, password));
@@ -26,12 +26,14 @@ public sealed class ChatHub(ChatGroups groups, ILogger<ChatHub> log) : Hub<IChat
     public override Task OnConnectedAsync()
     {
         HubLog.Opened(log, Context.ConnectionId, Caller.Address);
+        metrics.ConnectionOpened(Door.Hub);
         return Task.CompletedTask;
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
         HubLog.Closed(log, Context.ConnectionId, Caller.Address, exception?.Message ?? "closed");
+        metrics.ConnectionClosed(Door.Hub);
         await groups.ConnectionClosedAsync(Caller, keepForGrace: true);
     }
 

@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace WebChat.Tests.Infrastructure;
+
+/// <summary>
+/// The app on a real Kestrel port (and, when enabled, its TCP gateway on a free port), with
+/// test settings layered over appsettings.json. Each test builds its own with <c>await using</c>.
+/// </summary>
+public sealed class WebChatApplication : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings = new()
+    {
+        ["Chat:Gateway:Port"] = "0",
+        ["Chat:PasswordHashIterations"] = "1000",
+    };
+
+    public WebChatApplication(IDictionary<string, string?>? settings = null)
+    {
+        if (settings is not null)
+            foreach (var (k, v) in settings) _settings[k] = v;
+        UseKestrel(0);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (k, v) in _settings) builder.UseSetting(k, v);
+    }
+
+    /// <summary>Starts the server (once) and returns its base address, e.g. http://127.0.0.1:41234/.</summary>
+    public Uri BaseAddress
+    {
+        get
+        {
+            StartServer();
+            var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+            return new Uri(addresses.First().Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1"));
+        }
+    }
+
+    /// <summary>A started SignalR client on WebSockets, like the browser's.</summary>
+    public async Task<HubConnection> ConnectAsync(Action<IHubConnectionBuilder>? configure = null)
+    {
+        var builder = new HubConnectionBuilder()
+            .WithUrl(new Uri(BaseAddress, "/hubs/chat"), o =>
+            {
+                o.Transports = HttpTransportType.WebSockets;
+                o.SkipNegotiation = true;
+            });
+        configure?.Invoke(builder);
+        var connection = builder.Build();
+        await connection.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        return connection;
+    }
+
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+}
