@@ -71,6 +71,8 @@ public sealed class HubOutbox(HubConnectionContext connection, long maxUnsentByt
             _closed = true;
             log.LogWarning("Slow receiver: hub connection {ConnectionId} closed with {Unsent} bytes unsent", connection.ConnectionId, unsent);
             metrics.SlowReceiverDropped(Door.Hub);
+            // Abort the socket itself: a send blocked on a peer that never reads would otherwise hold the close for seconds.
+            connection.GetHttpContext()?.Abort();
             connection.Abort();
         }
     }

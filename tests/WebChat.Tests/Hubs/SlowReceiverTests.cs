@@ -36,8 +36,13 @@ public class SlowReceiverTests
                 Assert.Equal($"{i}:{text}", m.Text);
             }
         });
-        // Pipelined sends (no wait for each result); the hub runs one connection's invocations in order.
-        for (var i = 0; i < count; i++) await sender.Connection.SendAsync("SendMessage", g, $"{i}:{text}");
+        // Pipelined sends in windows of 25 (the hub runs one connection's invocations in order): fast,
+        // yet no faster than a healthy reader takes them.
+        for (var i = 0; i < count; i++)
+        {
+            if (i % 25 == 24) await sender.Send(g, $"{i}:{text}");
+            else await sender.Connection.SendAsync("SendMessage", g, $"{i}:{text}");
+        }
         await reading.WaitAsync(TimeSpan.FromSeconds(60));
 
         // The stuck member was disconnected: after its (1 s) grace it leaves, which the others are told.
