@@ -3,6 +3,7 @@ using WebChat.Gateway;
 using WebChat.Groups;
 using WebChat.Operations;
 using WebChat.Pages;
+using WebChat.Security;
 using WebChat.Store.Redis;
 
 Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateLogger();
@@ -22,8 +23,9 @@ try
     // The TCP gateway for legacy clients
     builder.Services.AddChatGateway();
 
-    // The browser UI
+    // The browser UI, its security headers and the hub's allowed origins
     builder.Services.AddChatUi();
+    builder.Services.AddChatSecurity();
 
     // Metrics, request logging, shutdown
     builder.AddChatOperations();
@@ -31,6 +33,7 @@ try
     var app = builder.Build();
 
     app.MapChatOperations();
+    app.UseChatSecurity();
     app.MapChatUi();
     app.MapChat();
 
