@@ -310,8 +310,9 @@ public sealed class TcpSession
                 Notice(e);
                 break;
             default:
+                // Not (or no longer) a member, or the store is unavailable: back to the menu.
                 Notice(e);
-                _state = _state == State.Chat ? State.Chat : State.Menu;
+                _state = State.Menu;
                 break;
         }
         Prompt();
@@ -338,7 +339,7 @@ public sealed class TcpSession
     private void DropSlowReceiver()
     {
         if (Interlocked.Exchange(ref _dropped, 1) == 1) return;
-        GatewayLog.SlowReceiver(_log, _out.UnsentBytes);
+        GatewayLog.SlowReceiver(_log, ConnectionId, Member.Address, _out.UnsentBytes);
         _metrics.SlowReceiverDropped(Door.Tcp);
         _connection.Abort(new ConnectionAbortedException("Too much unsent output: the receiver is not reading"));
     }
