@@ -60,6 +60,79 @@ public class GatewayInteropTests
     }
 
     [Fact]
+    public async Task ATcpJoinerDuringAStreamGetsHistoryThenLiveLinesWithNoGapAndNoRepeat()
+    {
+        await using var app = new WebChatApplication(new Dictionary<string, string?>
+        {
+            ["Chat:HistorySize"] = "1000",
+            ["Chat:Limits:MessagesPerSecond"] = "100000",
+            ["Chat:Limits:MessageBurst"] = "100000",
+        });
+        using var deliveries = new MetricRecorder(app, "webchat.deliveries");
+        await using var hub = await ChatClient.ConnectAsync(app);
+        var g = (await hub.CreateGroup("Hadas", "pw")).GroupId;
+
+        // The hub member keeps talking from before the TCP join until 50 messages after it.
+        var sent = 0;
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stream = Task.Run(async () =>
+        {
+            for (var after = 0; after < 50; sent++)
+            {
+                await hub.Send(g, $"m{sent}");
+                if (sent == 10) started.SetResult();
+                if (joined.Task.IsCompleted) after++;
+            }
+        });
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await using var tcp = await TcpChatClient.ConnectToMenuAsync(app);
+        await tcp.JoinGroupAsync(g, "Shoham", "pw");
+        joined.SetResult();
+        await stream.WaitAsync(TimeSpan.FromSeconds(20));
+
+        await tcp.ExpectAsync(string.Concat(Enumerable.Range(0, sent).Select(i => $"Hadas: m{i}\n")));
+        await hub.Send(g, "last");
+        await tcp.ExpectAsync("Hadas: last\n");
+        // Some lines came as history, the rest live: the seam was crossed without a gap or a repeat.
+        Assert.InRange(deliveries["tcp"], 51, sent - 10);
+    }
+
+    [Fact]
+    public async Task ATcpMemberLeavingDuringAStreamGetsEveryLineBeforeItsLeaveAndNoneAfter()
+    {
+        await using var app = new WebChatApplication(new Dictionary<string, string?>
+        {
+            ["Chat:Limits:MessagesPerSecond"] = "100000",
+            ["Chat:Limits:MessageBurst"] = "100000",
+        });
+        await using var hub = await ChatClient.ConnectAsync(app);
+        var g = (await hub.CreateGroup("Hadas", "pw")).GroupId;
+        await using var tcp = await TcpChatClient.ConnectToMenuAsync(app);
+        await tcp.JoinGroupAsync(g, "Shoham", "pw");
+        await hub.Heard.NextAsync();
+
+        using var stop = new CancellationTokenSource();
+        var stream = Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++) await hub.Send(g, $"m{i}");
+        });
+        await tcp.ExpectAsync("Hadas: m0\n");
+        await tcp.SendAsync("Exit");
+        await hub.Heard.WaitForAsync(h => h is HeardLeft);
+        stop.Cancel();
+        await stream;
+
+        // A marker: an invalid menu choice. Everything before it is the tail of the chat, the goodbye and the menu.
+        await tcp.SendAsync("4");
+        var next = 1;
+        string line;
+        while ((line = (await tcp.ReadLineAsync())!) != "You chose exit so you removed from the group. ")
+            Assert.Equal($"Hadas: m{next++}", line);
+        await tcp.ExpectAsync(TcpChatClient.Menu + "You chose an invalid option... \n" + TcpChatClient.Menu);
+    }
+
+    [Fact]
     public async Task EveryMemberOfEitherDoorSeesTheSameOrder()
     {
         await using var app = new WebChatApplication();
