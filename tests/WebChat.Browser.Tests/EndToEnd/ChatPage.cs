@@ -67,6 +67,7 @@ public sealed partial class ChatPage(IPage page) : IAsyncDisposable
         await Message.FillAsync(text);
         await Message.PressAsync("Enter");
         await Expect(Message).ToHaveValueAsync("");
+        await Expect(page.Locator("#messages > li.message.mine").Filter(new() { HasText = text }).Last).ToBeVisibleAsync();
     }
 
     public ILocator MessageWith(string text) => Messages.Filter(new() { Has = page.Locator(".text", new() { HasTextString = text }) });
