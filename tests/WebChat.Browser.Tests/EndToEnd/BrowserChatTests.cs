@@ -18,12 +18,21 @@ public sealed class BrowserChatTests(BrowserFixture browser) : IClassFixture<Bro
         await alice.ScreenshotAsync("lobby-empty");
 
         var groupId = await alice.CreateGroupAsync("Alice", "tea & cake");
+        await Expect(alice.Message).ToBeFocusedAsync();
         await Expect(alice.Page.Locator("#room-id")).ToHaveTextAsync(groupId.ToString());
         await Expect(alice.Page.Locator("#no-messages")).ToBeVisibleAsync();
+        await alice.Button("Copy ID").ClickAsync();
+        await Expect(alice.Page.Locator("#copy-status")).ToHaveTextAsync("ID copied");
+        Assert.Equal(groupId.ToString(), await alice.Page.EvaluateAsync<string>("navigator.clipboard.readText()"));
+        await alice.Button("Copy invite link").ClickAsync();
+        await Expect(alice.Page.Locator("#copy-status")).ToHaveTextAsync("Invite link copied");
+        var invite = await alice.Page.EvaluateAsync<string>("navigator.clipboard.readText()");
+        Assert.Equal(new Uri(app.BaseAddress, $"/?join={groupId}"), new Uri(invite));
         await alice.SayAsync("Said before Bob came");
 
-        // Bob's lobby lists the group, server-rendered with its member count.
-        await using var bob = await browser.OpenAsync(app.BaseAddress, width: 390, height: 844);
+        // Bob opens the invite link: his lobby lists the group (server-rendered, with its member count) and the ID is filled in.
+        await using var bob = await browser.OpenAsync(app.BaseAddress, width: 390, height: 844, path: new Uri(invite).PathAndQuery);
+        await Expect(bob.GroupId).ToHaveValueAsync(groupId.ToString());
         await Expect(bob.Page.Locator("#open-groups")).ToContainTextAsync($"Group #{groupId}");
         await Expect(bob.Page.Locator("#open-groups")).ToContainTextAsync("1 member");
         await bob.ScreenshotAsync("lobby-narrow");
@@ -56,6 +65,8 @@ public sealed class BrowserChatTests(BrowserFixture browser) : IClassFixture<Bro
 
         await alice.ScreenshotAsync("joined-group");
         await bob.ScreenshotAsync("joined-group-narrow");
+        Assert.Empty(alice.Errors);
+        Assert.Empty(bob.Errors);
     }
 
     [Fact]

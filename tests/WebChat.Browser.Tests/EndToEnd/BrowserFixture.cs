@@ -29,7 +29,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>A new browser context (its own cookies and sessionStorage, like another person's browser).</summary>
-    public async Task<ChatPage> OpenAsync(Uri baseAddress, int width = 1280, int height = 800)
+    public async Task<ChatPage> OpenAsync(Uri baseAddress, int width = 1280, int height = 800, string path = "/")
     {
         var context = await Browser.NewContextAsync(new()
         {
@@ -37,11 +37,12 @@ public sealed class BrowserFixture : IAsyncLifetime
             BaseURL = baseAddress.ToString(),
             Locale = "en-GB",
             TimezoneId = "Asia/Jerusalem",
+            Permissions = ["clipboard-read", "clipboard-write"],
         });
         context.SetDefaultTimeout(10_000);
         var page = await context.NewPageAsync();
         var chat = new ChatPage(page);
-        await chat.GotoAsync();
+        await chat.GotoAsync(path);
         return chat;
     }
 
