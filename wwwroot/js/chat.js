@@ -146,12 +146,14 @@ ui.entryForm.addEventListener("submit", async event => {
     }
 });
 
-// Enter in the Group ID field means Join group (elsewhere the form's first button, Create group).
-ui.groupId.addEventListener("keydown", event => {
-    if (event.key !== "Enter" || event.isComposing) return;
-    event.preventDefault();
-    ui.entryForm.requestSubmit(ui.joinButton);
-});
+// Enter joins when a group ID is filled in (an invite), and creates a group otherwise.
+for (const input of [ui.userName, ui.password, ui.groupId]) {
+    input.addEventListener("keydown", event => {
+        if (event.key !== "Enter" || event.isComposing) return;
+        event.preventDefault();
+        ui.entryForm.requestSubmit(ui.groupId.value.trim() ? ui.joinButton : ui.createButton);
+    });
+}
 
 for (const input of [ui.userName, ui.password, ui.groupId])
     input.addEventListener("input", () => input.removeAttribute("aria-invalid"));
@@ -171,12 +173,14 @@ function setBusy(busy) {
 
 function showEntryError(message, field) {
     ui.entryError.textContent = message;
-    // Enter in the Group ID field means Join group (elsewhere the form's first button, Create group).
-ui.groupId.addEventListener("keydown", event => {
-    if (event.key !== "Enter" || event.isComposing) return;
-    event.preventDefault();
-    ui.entryForm.requestSubmit(ui.joinButton);
-});
+    // Enter joins when a group ID is filled in (an invite), and creates a group otherwise.
+for (const input of [ui.userName, ui.password, ui.groupId]) {
+    input.addEventListener("keydown", event => {
+        if (event.key !== "Enter" || event.isComposing) return;
+        event.preventDefault();
+        ui.entryForm.requestSubmit(ui.groupId.value.trim() ? ui.joinButton : ui.createButton);
+    });
+}
 
 for (const input of [ui.userName, ui.password, ui.groupId]) input.removeAttribute("aria-invalid");
     if (field) {

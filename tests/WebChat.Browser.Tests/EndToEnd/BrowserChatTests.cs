@@ -36,7 +36,11 @@ public sealed class BrowserChatTests(BrowserFixture browser) : IClassFixture<Bro
         await Expect(bob.Page.Locator("#open-groups")).ToContainTextAsync($"Group #{groupId}");
         await Expect(bob.Page.Locator("#open-groups")).ToContainTextAsync("1 member");
         await bob.ScreenshotAsync("lobby-narrow");
-        await bob.JoinGroupAsync(groupId, "Bob", "tea & cake");
+        await Expect(bob.Page.Locator("#lobby-notice")).ToContainTextAsync($"You're invited to group #{groupId}");
+        await bob.YourName.FillAsync("Bob");
+        await bob.Password.FillAsync("tea & cake");
+        await bob.Password.PressAsync("Enter");   // with a group ID filled in, Enter joins
+        Assert.Equal(groupId, await bob.InGroupAsync());
         await bob.ExpectMessagesAsync("Said before Bob came");
         await Expect(bob.Members).ToHaveTextAsync([new Regex("Alice"), new Regex(@"Bob\s*\(you\)")]);
 
