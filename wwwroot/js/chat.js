@@ -112,9 +112,11 @@ async function rejoin() {
         if (!isRefusal(error)) return;   // the connection dropped again: the next reconnect tries again
         clearSession();
         session = null;
-        showLobby(`You were away too long and left group chat #${previous.groupId}. Join it again with its password.`);
+        // Lobby words say "group #N": "group chat #N" on the page means you are in it.
+        showLobby(`You were away too long and left group #${previous.groupId}. Join it again with its password.`);
         ui.userName.value = previous.userName;
         ui.groupId.value = String(previous.groupId);
+        ui.password.focus();
         await refreshGroups();
     }
 }
@@ -206,6 +208,7 @@ setInterval(() => { if (!document.hidden) refreshGroups(); }, 10000);
 function showLobby(notice) {
     roomShown = false;
     ui.room.hidden = true;
+    ui.roomTitle.textContent = "";
     ui.lobby.hidden = false;
     ui.lobbyNotice.textContent = notice ?? "";
     ui.lobbyNotice.hidden = !notice;
@@ -361,7 +364,7 @@ ui.leave.addEventListener("click", async () => {
     clearSession();
     session = null;
     ui.userName.value = userName;
-    showLobby(`You left group chat #${groupId}.`);
+    showLobby(`You left group #${groupId}.`);
     await refreshGroups();
 });
 

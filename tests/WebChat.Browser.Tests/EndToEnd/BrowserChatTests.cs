@@ -112,6 +112,33 @@ public sealed class BrowserChatTests(BrowserFixture browser) : IClassFixture<Bro
     }
 
     [Fact]
+    public async Task ARefusedMessageIsExplainedAndKeptInTheBox()
+    {
+        await using var app = new WebChatApplication(new Dictionary<string, string?>
+        {
+            ["Chat:Limits:MessageBurst"] = "1",
+            ["Chat:Limits:MessagesPerSecond"] = "0.01",
+        });
+        await using var page = await browser.OpenAsync(app.BaseAddress);
+        await page.CreateGroupAsync("Gal", "pw");
+
+        await page.SayAsync("first");
+        await page.Message.FillAsync("second, too soon");
+        await page.Message.PressAsync("Enter");
+        await Expect(page.Page.Locator("#send-error")).ToHaveTextAsync("You are sending messages too fast; this one was not sent, slow down a little");
+        await Expect(page.Message).ToHaveValueAsync("second, too soon");
+        await page.ExpectMessagesAsync("first");
+
+        await page.Message.FillAsync(new string('x', 2001));
+        await page.Send.ClickAsync();
+        await Expect(page.Page.Locator("#send-error")).ToContainTextAsync("too long (2001 characters, at most 2000)");
+
+        await page.Message.FillAsync("   ");
+        await page.Message.PressAsync("Enter");
+        await page.ExpectMessagesAsync("first");
+    }
+
+    [Fact]
     public async Task HostileNamesAndTextsAreShownAsText()
     {
         const string hostile = "<img src=x onerror=alert(1)>";
@@ -181,7 +208,8 @@ public sealed class BrowserChatTests(BrowserFixture browser) : IClassFixture<Bro
         await Expect(alice.Members).ToHaveCountAsync(2);
 
         await bob.LeaveGroup.ClickAsync();
-        await Expect(bob.Page.Locator("#lobby-notice")).ToHaveTextAsync($"You left group chat #{groupId}.");
+        await Expect(bob.Page.Locator("#lobby-notice")).ToHaveTextAsync($"You left group #{groupId}.");
+        await Expect(bob.Page.GetByText($"group chat #{groupId}")).ToHaveCountAsync(0);
         await Expect(bob.CreateGroup).ToBeVisibleAsync();
         await Expect(bob.Page.Locator("#open-groups")).ToContainTextAsync("1 member");
 
