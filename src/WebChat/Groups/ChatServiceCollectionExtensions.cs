@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.SignalR;
 using WebChat.Hubs;
 using WebChat.Store;
 
@@ -22,6 +23,8 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<IGroupEventPublisher>(sp => sp.GetRequiredService<GroupEventDispatcher>());
         services.AddSingleton<InMemoryGroupStore>();
         services.AddSingleton<IGroupStore>(sp => sp.GetRequiredService<InMemoryGroupStore>());
+        services.AddSingleton<HubConnections>();
+        services.AddSingleton<HubLifetimeManager<ChatHub>, TrackingHubLifetimeManager>();
         services.AddSingleton<IGroupEventSink, HubSink>();
         services.AddSignalR(o =>
         {
@@ -35,7 +38,7 @@ public static class ChatServiceCollectionExtensions
 
     public static IEndpointRouteBuilder MapChat(this IEndpointRouteBuilder app)
     {
-        app.MapHub<ChatHub>("/hubs/chat");
+        app.MapHub<ChatHub>("/hubs/chat").RequireCors(WebChat.Security.SecurityExtensions.HubCorsPolicy);
         app.MapHealthChecks("/healthz");
         return app;
     }

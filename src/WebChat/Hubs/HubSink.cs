@@ -1,46 +1,56 @@
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 using WebChat.Groups;
 
 namespace WebChat.Hubs;
 
 /// <summary>
-/// Delivers group events to this node's SignalR connections. SignalR groups follow the event stream
-/// (a connection is added at its own Joined or Attached event and removed at its Left event), so a
-/// member gets exactly the events after the snapshot its join returned. Each send serializes once per
-/// protocol; SignalR keeps the order per connection, so the sends are not awaited one by one.
+/// Delivers group events to this node's SignalR connections. A connection enters a group's local list
+/// at its own Joined or Attached event and leaves it at its Left event, so a member gets exactly the
+/// events after the snapshot its join returned. Each event is serialized once per protocol
+/// (<see cref="SerializedHubMessage"/> caches it) and written to each recipient's outbox.
+/// A group's list is touched only by the dispatcher shard that owns the group, so it needs no lock.
 /// </summary>
-public sealed class HubSink(IHubContext<ChatHub, IChatClient> hub, ILogger<HubSink> log) : IGroupEventSink
+public sealed class HubSink(HubConnections connections, ChatMetrics metrics) : IGroupEventSink
 {
-    public static string GroupName(int groupId) => "g" + groupId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, List<HubOutbox>> _groups = new();
 
     public void Deliver(GroupEvent e)
     {
-        var group = GroupName(e.GroupId);
-        var isHubMember = e.Door == Door.Hub && e.ConnectionId is not null;
-        var others = isHubMember ? hub.Clients.GroupExcept(group, e.ConnectionId!) : hub.Clients.Group(group);
+        var members = _groups.GetOrAdd(e.GroupId, _ => []);
+        var own = e.Door == Door.Hub && e.ConnectionId is not null ? connections.Find(e.ConnectionId) : null;
         switch (e.Kind)
         {
             case GroupEventKind.Message:
-                Observe(others.MessageReceived(e.Message!));
+                Broadcast(members, own, nameof(IChatClient.MessageReceived), e.Message!);
                 break;
             case GroupEventKind.Joined:
-                Observe(others.MemberJoined(e.GroupId, e.UserName));
-                if (isHubMember) Observe(hub.Groups.AddToGroupAsync(e.ConnectionId!, group));
+                Broadcast(members, own, nameof(IChatClient.MemberJoined), e.GroupId, e.UserName);
+                if (own is not null && !members.Contains(own)) members.Add(own);
                 break;
             case GroupEventKind.Attached:
-                if (isHubMember) Observe(hub.Groups.AddToGroupAsync(e.ConnectionId!, group));
+                if (own is not null && !members.Contains(own)) members.Add(own);
                 break;
             case GroupEventKind.Left:
-                if (isHubMember) Observe(hub.Groups.RemoveFromGroupAsync(e.ConnectionId!, group));
-                Observe(hub.Clients.Group(group).MemberLeft(e.GroupId, e.UserName));
+                if (own is not null) members.Remove(own);
+                Broadcast(members, own, nameof(IChatClient.MemberLeft), e.GroupId, e.UserName);
                 break;
         }
+        if (members.Count == 0) _groups.TryRemove(new(e.GroupId, members));
     }
 
-    private void Observe(Task task)
+    private void Broadcast(List<HubOutbox> members, HubOutbox? except, string method, params object?[] args)
     {
-        if (task.IsCompletedSuccessfully) return;
-        task.ContinueWith(t => log.LogWarning(t.Exception, "A hub delivery failed"),
-            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        members.RemoveAll(m => m.IsClosed);
+        if (members.Count == 0 || (members.Count == 1 && members[0] == except)) return;
+        var message = new SerializedHubMessage(new InvocationMessage(method, args));
+        var sent = 0;
+        foreach (var member in members)
+        {
+            if (member == except) continue;
+            member.Send(message);
+            sent++;
+        }
+        metrics.Delivered(Door.Hub, sent);
     }
 }

@@ -1,9 +1,61 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using Serilog;
+using Serilog.Events;
+using WebChat.Groups;
+
 namespace WebChat.Operations;
 
 public static class OperationsExtensions
 {
-    /// <summary>Metrics export, request logging and graceful shutdown (issue 6).</summary>
-    public static WebApplicationBuilder AddChatOperations(this WebApplicationBuilder builder) => builder;
+    /// <summary>Built-in meters worth a look next to WebChat's own.</summary>
+    private static readonly string[] Meters =
+        [ChatMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Http.Connections", "System.Runtime"];
 
-    public static WebApplication MapChatOperations(this WebApplication app) => app;
+    /// <summary>Metrics export, request logging, log correlation and graceful shutdown (issue 6).</summary>
+    public static WebApplicationBuilder AddChatOperations(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        // Shutdown must fit inside `docker stop`'s default 10 s before SIGKILL, with time left to flush logs
+        var shutdownSeconds = builder.Configuration.GetValue("ShutdownTimeoutSeconds", 8);
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(shutdownSeconds));
+
+        services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("webchat"))
+            .WithMetrics(m => m.AddMeter(Meters).AddPrometheusExporter());
+
+        services.AddSingleton<HubLogScope>();
+        services.Configure<HubOptions>(o => o.AddFilter<HubLogScope>());
+        services.AddHostedService<HubShutdown>();
+        services.AddHealthChecks().AddCheck<NotStoppingHealthCheck>("not-stopping");
+        return builder;
+    }
+
+    public static WebApplication MapChatOperations(this WebApplication app)
+    {
+        app.UseSerilogRequestLogging(o =>
+        {
+            o.GetLevel = (http, _, ex) =>
+                ex is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
+                : IsProbe(http.Request.Path) ? LogEventLevel.Verbose
+                : LogEventLevel.Information;
+            o.EnrichDiagnosticContext = (diagnostics, http) =>
+                diagnostics.Set("Address", http.Connection.RemoteIpAddress?.ToString());
+        });
+        app.MapPrometheusScrapingEndpoint();
+        return app;
+    }
+
+    private static bool IsProbe(PathString path) => path.StartsWithSegments("/healthz") || path.StartsWithSegments("/metrics");
+}
+
+/// <summary>Unhealthy from the moment shutdown begins, so a load balancer stops sending new clients.</summary>
+public sealed class NotStoppingHealthCheck(IHostApplicationLifetime lifetime) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(lifetime.ApplicationStopping.IsCancellationRequested
+            ? HealthCheckResult.Unhealthy("shutting down")
+            : HealthCheckResult.Healthy());
 }

@@ -1,0 +1,32 @@
+# syntax=docker/dockerfile:1
+# WebChat: HTTP (page, hub, /healthz, /metrics) on 8080 and the legacy TCP gateway on 5555.
+# tests/WebChat.Tests/Operations/DockerfileTests.cs reads this file and repeats its steps without Docker.
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /source
+
+# Restore in their own layers: they change only when a dependency does
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY Directory.Build.props ./
+COPY src/WebChat/WebChat.csproj src/WebChat/
+RUN dotnet restore src/WebChat/WebChat.csproj
+
+COPY src/ src/
+COPY wwwroot/ wwwroot/
+RUN dotnet publish src/WebChat/WebChat.csproj -c Release -o /app --no-restore -p:UseAppHost=false
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+WORKDIR /app
+COPY --from=build /app .
+ENV ASPNETCORE_URLS=http://+:8080 \
+    Chat__Gateway__Port=5555 \
+    Logging__Json=true
+EXPOSE 8080 5555
+USER $APP_UID
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+    CMD ["dotnet", "WebChat.dll", "--probe", "http://127.0.0.1:8080/healthz"]
+ENTRYPOINT ["dotnet", "WebChat.dll"]

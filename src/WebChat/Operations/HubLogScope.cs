@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.SignalR;
+
+namespace WebChat.Operations;
+
+/// <summary>
+/// Correlates every log event written while a hub method or connection event runs with its connection:
+/// Door=hub, ConnectionId (the hub's, which as the inner scope wins over Kestrel's), and GroupId when
+/// the method takes one.
+/// </summary>
+public sealed class HubLogScope(ILogger<HubLogScope> log) : IHubFilter
+{
+    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
+    {
+        using var scope = log.BeginScope(Properties(context.Context, GroupIdOf(context)));
+        return await next(context);
+    }
+
+    public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    {
+        using var scope = log.BeginScope(Properties(context.Context, null));
+        await next(context);
+    }
+
+    public async Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
+    {
+        using var scope = log.BeginScope(Properties(context.Context, null));
+        await next(context, exception);
+    }
+
+    private static Dictionary<string, object> Properties(HubCallerContext caller, int? groupId)
+    {
+        var properties = new Dictionary<string, object> { ["Door"] = "hub", ["ConnectionId"] = caller.ConnectionId };
+        if (groupId is { } id) properties["GroupId"] = id;
+        return properties;
+    }
+
+    private static int? GroupIdOf(HubInvocationContext context)
+    {
+        var parameters = context.HubMethod.GetParameters();
+        for (var i = 0; i < parameters.Length && i < context.HubMethodArguments.Count; i++)
+            if (parameters[i].Name == "groupId" && context.HubMethodArguments[i] is int id) return id;
+        return null;
+    }
+}

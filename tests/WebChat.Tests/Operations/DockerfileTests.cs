@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace WebChat.Tests.Operations;
+
+/// <summary>
+/// There is no Docker engine on the development machines: these tests read the Dockerfile and repeat
+/// what the image does (publish, start with its environment and entry point, health check, docker stop).
+/// </summary>
+[Collection(PublishedAppCollection.Name)]
+public class DockerfileTests(PublishedApp published)
+{
+    private Dockerfile Docker => published.Dockerfile;
+
+    [Fact]
+    public void ImageRunsAsNonRootOnTheAspNetRuntimeAndExposesHttpAndTcp()
+    {
+        Assert.Equal("mcr.microsoft.com/dotnet/aspnet:10.0", Docker.RuntimeImage);
+        Assert.Equal("$APP_UID", Docker.User);
+        Assert.Equal((8080, 5555), (Docker.HttpPort, Docker.TcpPort));
+        Assert.Equal([Docker.HttpPort, Docker.TcpPort], Docker.Exposed.Order().Reverse());
+        Assert.Equal(["dotnet", "WebChat.dll"], Docker.EntryPoint);
+        Assert.Equal([.. Docker.EntryPoint, "--probe", $"http://127.0.0.1:{Docker.HttpPort}/healthz"], Docker.HealthCheck);
+        Assert.Equal("/app", Docker.WorkDir);
+    }
+
+    [Fact]
+    public async Task PublishedAppStartedLikeTheImageServesHealthThePageAndPassesItsHealthCheck()
+    {
+        await using var node = await NodeProcess.StartAsync(published);
+        using var http = new HttpClient { BaseAddress = node.BaseAddress };
+
+        Assert.Equal("Healthy", await http.GetStringAsync("healthz"));
+        var page = await http.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("text/html", page.Content.Headers.ContentType?.ToString());
+
+        var healthCheck = Docker.HealthCheck.Select(a => NodeProcess.MovePort(a, Docker.HttpPort, node.HttpPort)).ToList();
+        var (healthy, said) = await PublishedApp.Run(healthCheck[0], healthCheck.Skip(1), published.Folder, TimeSpan.FromSeconds(15));
+        Assert.True(healthy == 0, $"HEALTHCHECK {string.Join(' ', healthCheck)} exited {healthy}: {said}");
+
+        var elapsed = Stopwatch.StartNew();
+        node.Terminate();
+        Assert.Equal(0, await node.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(8), $"docker stop would have waited {elapsed.Elapsed.TotalSeconds:F1} s");
+        Assert.Contains("Application is shutting down", node.Output);
+    }
+
+    [Fact]
+    public async Task HealthCheckFailsWhenNothingAnswers()
+    {
+        var nobody = NodeProcess.MovePort(Docker.HealthCheck[^1], Docker.HttpPort, 1);
+        var (exitCode, said) = await PublishedApp.Run(Docker.HealthCheck[0], [.. Docker.HealthCheck.Skip(1).SkipLast(1), nobody], published.Folder, TimeSpan.FromSeconds(15));
+        Assert.Equal(1, exitCode);
+        Assert.Contains("did not answer", said);
+    }
+}
