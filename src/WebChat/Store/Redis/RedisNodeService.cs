@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.DataProtection;
 using StackExchange.Redis;
 using WebChat.Groups;
 
@@ -10,7 +10,7 @@ namespace WebChat.Store.Redis;
 /// presence period of its own connection, so after an outage every live node has refreshed before anyone sweeps.
 /// </summary>
 public sealed class RedisNodeService(RedisNode node, RedisInbox inbox, RedisGroupStore store, LocalMemberships local,
-    ILogger<RedisNodeService> log) : BackgroundService
+    IDataProtectionProvider dataProtection, ILogger<RedisNodeService> log) : BackgroundService
 {
     private const int SweepBatch = 200;
     private static readonly TimeSpan GhostMinAge = TimeSpan.FromSeconds(5);
@@ -69,6 +69,9 @@ public sealed class RedisNodeService(RedisNode node, RedisInbox inbox, RedisGrou
         }
         await HeartbeatAsync();
         await RegisterMembersAsync();
+        // Load (or create) the shared key ring now, so that a node started after this one finds this
+        // node's key rather than making its own, and rejoin tokens open on every node from the start.
+        dataProtection.CreateProtector("WebChat.KeyRing").Protect([1]);
         node.IsReady = true;
         log.LogInformation("Redis ready: node {NodeId} listens on its inbox", node.NodeId);
         return true;
