@@ -12,8 +12,8 @@ public sealed class Cluster : IAsyncDisposable
     public RedisServer Redis { get; }
     public IReadOnlyList<WebChatApplication> Nodes => _nodes;
 
-    /// <summary>Settings every node gets: short presence, no flood limit in the way of a test's bursts.</summary>
-    public static Dictionary<string, string?> Settings(RedisServer redis, int presenceTtlSeconds = 3) => new()
+    /// <summary>Settings every node gets: short presence (long enough for a busy machine), no flood limit in the way of a test's bursts.</summary>
+    public static Dictionary<string, string?> Settings(RedisServer redis, int presenceTtlSeconds = 5) => new()
     {
         ["ConnectionStrings:Redis"] = redis.ConnectionString,
         ["Chat:Redis:PresenceTtlSeconds"] = presenceTtlSeconds.ToString(),

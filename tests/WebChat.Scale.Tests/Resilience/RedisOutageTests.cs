@@ -49,6 +49,7 @@ public class RedisOutageTests
         var refused = await Assert.ThrowsAsync<HubException>(() => hadas.Send(g, "into the void"));
         Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(3));
         Assert.Contains("unavailable right now", refused.Message);
+        Assert.Contains("unavailable right now", (await Assert.ThrowsAsync<HubException>(() => shoham.ListGroups())).Message);
 
         await cluster.Redis.StartAgainAsync();
         foreach (var node in cluster.Nodes) await Health.WaitForAsync(node.BaseAddress, 200, TimeSpan.FromSeconds(10));
