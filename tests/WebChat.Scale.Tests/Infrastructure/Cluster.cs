@@ -23,9 +23,9 @@ public sealed class Cluster : IAsyncDisposable
         ["Chat:Gateway:Enabled"] = "false",
     };
 
-    public static async Task<Cluster> StartAsync(int nodes, IDictionary<string, string?>? extra = null)
+    public static async Task<Cluster> StartAsync(int nodes, IDictionary<string, string?>? extra = null, bool persistentRedis = false)
     {
-        var cluster = new Cluster(await RedisServer.StartAsync());
+        var cluster = new Cluster(await RedisServer.StartAsync(persistentRedis));
         for (var i = 0; i < nodes; i++) await cluster.AddNodeAsync(extra);
         return cluster;
     }

@@ -96,4 +96,35 @@ public class RedisOutageTests
         Assert.Equal(heard.Distinct().Count(), heard.Count);
         Assert.Equal(accepted.Order(StringComparer.Ordinal), heard.Intersect(accepted).Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task RedisRestartedWithItsDataKeepsGroupsAndHistoryAndCompletesLeavesRefusedMeanwhile()
+    {
+        await using var cluster = await Cluster.StartAsync(nodes: 2, persistentRedis: true);
+        await using var hadas = await ChatClient.ConnectAsync(cluster[0]);
+        await using var shoham = await ChatClient.ConnectAsync(cluster[1]);
+        await using var noa = await ChatClient.ConnectAsync(cluster[1]);
+        var g = (await hadas.CreateGroup("Hadas", "pw")).GroupId;
+        await shoham.JoinGroup(g, "Shoham", "pw");
+        await noa.JoinGroup(g, "Noa", "pw");
+        var before = await hadas.Send(g, "before");
+
+        await cluster.Redis.StopAsync();
+        foreach (var node in cluster.Nodes) await Health.WaitForAsync(node.BaseAddress, 503, TimeSpan.FromSeconds(5));
+        var refused = await Assert.ThrowsAsync<HubException>(() => shoham.LeaveGroup(g));
+        Assert.Contains("unavailable right now", refused.Message);
+        await cluster.Redis.StartAgainAsync();
+        foreach (var node in cluster.Nodes) await Health.WaitForAsync(node.BaseAddress, 200, TimeSpan.FromSeconds(10));
+
+        // Shoham's leave, refused while Redis was away, is completed by Shoham's node once it is back.
+        Assert.Equal(new HeardLeft(g, "Shoham"), await hadas.Heard.WaitForAsync(h => h is HeardLeft, TimeSpan.FromSeconds(10)));
+        var after = await hadas.Send(g, "after");
+        Assert.True(after!.Id > before!.Id);
+        Assert.Equal(["before", "after"], (await noa.MessagesAsync(2, TimeSpan.FromSeconds(10))).Select(m => m.Text));
+
+        await using var dana = await ChatClient.ConnectAsync(cluster[0]);
+        var joined = await dana.JoinGroup(g, "Dana", "pw");
+        Assert.Equal(["Hadas", "Noa", "Dana"], joined.Members);
+        Assert.Equal(["before", "after"], joined.History.Select(m => m.Text));
+    }
 }
