@@ -3,6 +3,7 @@ using WebChat.Gateway;
 using WebChat.Groups;
 using WebChat.Operations;
 using WebChat.Pages;
+using WebChat.Security;
 using WebChat.Store.Redis;
 
 // `--probe URL` checks a running node (the container's HEALTHCHECK) without starting one
@@ -25,8 +26,9 @@ try
     // The TCP gateway for legacy clients
     builder.Services.AddChatGateway();
 
-    // The browser UI
+    // The browser UI, its security headers and the hub's allowed origins
     builder.Services.AddChatUi();
+    builder.Services.AddChatSecurity();
 
     // Metrics, request logging, shutdown
     builder.AddChatOperations();
@@ -34,6 +36,7 @@ try
     var app = builder.Build();
 
     app.MapChatOperations();
+    app.UseChatSecurity();
     app.MapChatUi();
     app.MapChat();
 

@@ -1,11 +1,16 @@
+using WebChat.Groups;
+
 namespace WebChat.Gateway;
 
 public static class GatewayExtensions
 {
-    /// <summary>The legacy TCP gateway (CONTRACT section 3): hosted service and its door sink.</summary>
+    /// <summary>The legacy TCP gateway (CONTRACT section 3): hosted service and its door sink, beside the hub's.</summary>
     public static IServiceCollection AddChatGateway(this IServiceCollection services)
     {
-        // Filled in by the TCP gateway work (issue 11).
+        services.AddSingleton<GatewayEndpoint>();
+        services.AddSingleton<GatewaySessions>();
+        services.AddSingleton<IGroupEventSink, GatewaySink>();
+        services.AddHostedService<TcpGateway>();
         return services;
     }
 }

@@ -145,11 +145,15 @@ public sealed class ChatGroups : IDisposable
         {
             try
             {
-                if (keepForGrace && _options.ReconnectGraceSeconds > 0 &&
-                    await _store.DetachAsync(membership.GroupId, membership.MemberId, caller.ConnectionId, ct))
+                if (!keepForGrace)
+                    await RemoveAsync(membership, onlyIfDetached: false, "disconnected", ct);
+                // A member that already moved to another connection (a Rejoin from a new page) is left alone.
+                else if (!await _store.DetachAsync(membership.GroupId, membership.MemberId, caller.ConnectionId, ct))
+                    continue;
+                else if (_options.ReconnectGraceSeconds > 0)
                     StartGrace(membership);
                 else
-                    await RemoveAsync(membership, onlyIfDetached: false, "disconnected", ct);
+                    await RemoveAsync(membership, onlyIfDetached: true, "disconnected", ct);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

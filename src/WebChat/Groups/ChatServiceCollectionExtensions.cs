@@ -38,7 +38,7 @@ public static class ChatServiceCollectionExtensions
 
     public static IEndpointRouteBuilder MapChat(this IEndpointRouteBuilder app)
     {
-        app.MapHub<ChatHub>("/hubs/chat");
+        app.MapHub<ChatHub>("/hubs/chat").RequireCors(WebChat.Security.SecurityExtensions.HubCorsPolicy);
         app.MapHealthChecks("/healthz");
         return app;
     }

@@ -96,4 +96,29 @@ public class RejoinTests
         var e = await Assert.ThrowsAsync<HubException>(() => alice.Rejoin(tampered, 0));
         Assert.Contains("not valid", e.Message);
     }
+
+    [Fact]
+    public async Task ClosingTheOldPageAfterARejoinFromANewOneKeepsTheMember()
+    {
+        await using var app = new WebChatApplication();
+        await using var bob = await ChatClient.ConnectAsync(app);
+        var oldPage = await ChatClient.ConnectAsync(app);
+        var created = await oldPage.CreateGroup("Alice", "pw");
+        await bob.JoinGroup(created.GroupId, "Bob", "pw");
+
+        // A new page rejoins while the old one is still open (a reload that races, a duplicated tab).
+        await using var newPage = await ChatClient.ConnectAsync(app);
+        await newPage.Rejoin(created.RejoinToken, 0);
+        await oldPage.DisposeAsync();
+        // Wait until the server has handled the old page's disconnect.
+        var connections = app.Get<WebChat.Hubs.HubConnections>();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (connections.All.Count() > 2 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.Equal(2, connections.All.Count());
+
+        await bob.Send(created.GroupId, "still there?");
+        Assert.Equal("still there?", (await newPage.NextMessageAsync()).Text);
+        Assert.Equal([new(created.GroupId, 2)], await bob.ListGroups());
+        Assert.True(bob.Heard.IsEmpty); // no leave notice for Alice
+    }
 }

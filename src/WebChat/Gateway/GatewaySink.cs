@@ -1,0 +1,61 @@
+using System.Collections.Concurrent;
+using WebChat.Groups;
+
+namespace WebChat.Gateway;
+
+/// <summary>
+/// The gateway's door sink (DESIGN.md section 4). A TCP session enters a group's local list at its own
+/// Joined event and leaves it at its own Left event, so after the join's history it gets exactly the later
+/// events. Each event is encoded once as the contract's line and the same bytes go on every local TCP
+/// member's queue, except the connection that caused it. A member that cannot keep up is dropped; nobody waits.
+/// </summary>
+public sealed class GatewaySink(GatewaySessions sessions, ChatMetrics metrics) : IGroupEventSink
+{
+    // A group's list changes only on its own dispatcher shard, in stream order, so copy-on-write arrays suffice.
+    private readonly ConcurrentDictionary<int, TcpSession[]> _groups = new();
+
+    public void Deliver(GroupEvent e)
+    {
+        switch (e.Kind)
+        {
+            case GroupEventKind.Message:
+                Fanout(e.GroupId, () => GatewayTexts.Chat(e.UserName, e.Message!.Text), e.ConnectionId);
+                break;
+            case GroupEventKind.Joined:
+                Fanout(e.GroupId, () => GatewayTexts.Joined(e.UserName), e.ConnectionId);
+                if (e.Door == Door.Tcp && e.ConnectionId is not null && sessions.TryGet(e.ConnectionId, out var joiner))
+                    _groups.AddOrUpdate(e.GroupId, _ => [joiner], (_, list) => [.. list, joiner]);
+                break;
+            case GroupEventKind.Left:
+                if (e.Door == Door.Tcp && e.ConnectionId is not null)
+                {
+                    RemoveFromGroup(e.GroupId, e.ConnectionId);
+                    if (sessions.TryGet(e.ConnectionId, out var leaver)) leaver.OnLeft(e.GroupId);
+                }
+                Fanout(e.GroupId, () => GatewayTexts.Left(e.UserName), except: null);
+                break;
+        }
+    }
+
+    private void Fanout(int groupId, Func<string> line, string? except)
+    {
+        if (!_groups.TryGetValue(groupId, out var members)) return;
+        byte[]? bytes = null;
+        long delivered = 0;
+        foreach (var session in members)
+        {
+            if (session.ConnectionId == except) continue;
+            bytes ??= GatewayTexts.Bytes(line());
+            if (session.Enqueue(bytes)) delivered++;
+        }
+        metrics.Delivered(Door.Tcp, delivered);
+    }
+
+    private void RemoveFromGroup(int groupId, string connectionId)
+    {
+        if (!_groups.TryGetValue(groupId, out var list)) return;
+        var rest = list.Where(s => s.ConnectionId != connectionId).ToArray();
+        if (rest.Length == 0) _groups.TryRemove(groupId, out _);
+        else _groups[groupId] = rest;
+    }
+}

@@ -1,0 +1,44 @@
+using System.Text;
+
+namespace WebChat.Gateway;
+
+/// <summary>The gateway's words (CONTRACT section 3): the seed's, byte for byte, each ending with a newline.</summary>
+internal static class GatewayTexts
+{
+    public static readonly byte[] Menu = Bytes(
+        "Hello client, please choose an option: \n 1. Connect to a group chat. \n 2. Create a group chat. \n 3. Exit the server. \n");
+    public static readonly byte[] EnterName = Bytes("Enter your name: \n");
+    public static readonly byte[] EnterGroupId = Bytes("Enter group ID: \n");
+    public static readonly byte[] NoSuchGroup = Bytes("There is no group id like this,try again\n");
+    public static readonly byte[] EnterPassword = Bytes("Enter password: \n");
+    public static readonly byte[] WrongPassword = Bytes("There is no group password like this,try again\n");
+    public static readonly byte[] EnterNewPassword = Bytes("Enter password for the group: \n");
+    public static readonly byte[] ExitServer = Bytes("Exit the chat \n");
+    public static readonly byte[] InvalidOption = Bytes("You chose an invalid option... \n");
+    public static readonly byte[] YouLeft = Bytes("You chose exit so you removed from the group. \n");
+    public static readonly byte[] ShuttingDown = Bytes("Server is shutting down\n");
+    public static readonly byte[] LineTooLong = Bytes(
+        $"Your line was too long (over {LineFramer.MaxLineBytes / 1024} KiB); it was discarded\n");
+    public static readonly byte[] Help = Bytes(
+        "Commands:\n /who - who is in the group\n /help - this list\n Exit or /exit - leave the group and return to the menu\n" +
+        "Anything else you type is sent to the group.\n");
+
+    public static string Connected(int groupId) => $"You're connected to group chat #{groupId}\n";
+    public static string Created(int groupId) =>
+        $"The id of the group is:{groupId}\nYou're connected to group chat #{groupId}\nYou can start to talk!\n";
+    public static string Joined(string name) => $"{name} has joined the group \n";
+    public static string Left(string name) => $"{name} has removed from the group \n";
+    public static string Members(int groupId, string[] names) => $"Members of group #{groupId}: {string.Join(", ", names)}\n";
+    public static string IdleClosed(int seconds) => $"You were idle in the menu for {seconds} seconds; closing the connection\n";
+    public static string TooManyConnections(int limit) =>
+        $"Too many connections from your address (at most {limit} at once); this one is closed\n";
+
+    /// <summary>A chat line. A text that holds line breaks (possible from the hub) stays one line here.</summary>
+    public static string Chat(string name, string text) =>
+        $"{name}: {(text.AsSpan().IndexOfAny('\r', '\n') < 0 ? text : text.ReplaceLineEndings(" "))}\n";
+
+    /// <summary>A refusal from the core, in its own plain words.</summary>
+    public static string Notice(string message) => message + "\n";
+
+    public static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
+}

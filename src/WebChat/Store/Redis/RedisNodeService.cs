@@ -1,0 +1,116 @@
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using WebChat.Groups;
+
+namespace WebChat.Store.Redis;
+
+/// <summary>
+/// Keeps this node in the cluster: makes it ready (inbox live, members registered) whenever Redis is
+/// (back), refreshes its presence, and sweeps the members of dead nodes. A node sweeps only after a full
+/// presence period of its own connection, so after an outage every live node has refreshed before anyone sweeps.
+/// </summary>
+public sealed class RedisNodeService(RedisNode node, RedisInbox inbox, RedisGroupStore store, LocalMemberships local,
+    ILogger<RedisNodeService> log) : BackgroundService
+{
+    private const int SweepBatch = 200;
+    private static readonly TimeSpan GhostMinAge = TimeSpan.FromSeconds(5);
+    private readonly TimeSpan _ttl = node.Options.PresenceTtl;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        DateTime? readySince = null;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var changed = node.Changed;
+            try
+            {
+                if (!node.IsReady)
+                {
+                    readySince = null;
+                    if (node.Connection.IsConnected && await BecomeReadyAsync())
+                        readySince = DateTime.UtcNow;
+                }
+                else
+                {
+                    if (await HeartbeatAsync() == 0)
+                    {
+                        log.LogWarning("Redis no longer knew this node ({NodeId}); registering its members again", node.NodeId);
+                        await RegisterMembersAsync();
+                    }
+                    if (DateTime.UtcNow - readySince >= _ttl)
+                        while (await SweepAsync() > 0 && !stoppingToken.IsCancellationRequested) { }
+                }
+            }
+            catch (Exception ex) when (ex is RedisException or ChatException or TimeoutException)
+            {
+                log.LogWarning("Redis unreachable: {Reason}", ex.Message);
+                node.IsReady = false;
+            }
+            var wait = node.IsReady ? node.Options.RefreshInterval : TimeSpan.FromMilliseconds(250);
+            await Task.WhenAny(changed, Task.Delay(wait, stoppingToken));
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        // Let the other nodes take over at once: this node's connected members are gone with it.
+        try { await node.Database.SortedSetAddAsync(node.Options.KeyPrefix + "nodes", node.NodeId, 0); }
+        catch (Exception ex) when (ex is RedisException or TimeoutException) { }
+    }
+
+    private async Task<bool> BecomeReadyAsync()
+    {
+        await inbox.EnsureSubscribedAsync();
+        if (!await inbox.ProbeAsync(TimeSpan.FromMilliseconds(node.Options.TimeoutMilliseconds)))
+        {
+            await inbox.ResubscribeAsync();
+            return false;
+        }
+        await HeartbeatAsync();
+        await RegisterMembersAsync();
+        node.IsReady = true;
+        log.LogInformation("Redis ready: node {NodeId} listens on its inbox", node.NodeId);
+        return true;
+    }
+
+    private async Task<int> HeartbeatAsync() =>
+        (int)await node.RunAsync(RedisScripts.Heartbeat, node.NodeId, (long)_ttl.TotalMilliseconds);
+
+    private async Task<int> SweepAsync() => (int)await node.RunAsync(RedisScripts.Sweep, SweepBatch);
+
+    /// <summary>
+    /// Registers this node's members again (recreating their groups if Redis lost its data) and removes
+    /// its members whose leave could not reach Redis. Nobody is told; the node's own connections are
+    /// then brought up to date with any messages they missed.
+    /// </summary>
+    private async Task RegisterMembersAsync()
+    {
+        var registered = await node.Database.SetMembersAsync(node.Options.KeyPrefix + "node:" + node.NodeId + ":m");
+        var members = local.All().ToList();
+        foreach (var group in members.GroupBy(m => (m.Membership.GroupId, m.Membership.Epoch)))
+        {
+            var (groupId, epoch) = group.Key;
+            if (!store.KnownSecrets.TryGetValue(groupId, out var secret) || secret.Epoch != epoch)
+            {
+                log.LogWarning("Cannot register the members of group {GroupId} again: its password hash is not known here", groupId);
+                continue;
+            }
+            var args = new List<RedisValue> { groupId, epoch, secret.PasswordHash, inbox.LastSeq(groupId, epoch), node.NodeId };
+            args.AddRange(group.Select(m => (RedisValue)WireMember.Encode(new MemberRecord(
+                m.Membership.MemberId, m.Membership.Name, m.Membership.Door, m.ConnectionId, node.NodeId))));
+            var r = (long[])(await node.RunAsync(RedisScripts.Restore, args.ToArray()))!;
+            if (r[0] == -1)
+                log.LogWarning("Group {GroupId} was replaced by a newer group while Redis was away; its members here cannot be registered", groupId);
+            else
+                await inbox.CatchUpAsync(groupId, epoch, r[1]);
+        }
+        var held = members.Select(m => $"{m.Membership.GroupId}|{m.Membership.MemberId}").ToHashSet();
+        var ghosts = registered.Select(v => (string)v!).Where(e => !held.Contains(e)).Select(e => (RedisValue)e).ToList();
+        if (ghosts.Count > 0)
+        {
+            ghosts.InsertRange(0, [node.NodeId, (long)GhostMinAge.TotalMilliseconds]);
+            await node.RunAsync(RedisScripts.Ghosts, ghosts.ToArray());
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using WebChat.Groups;
+
+namespace WebChat.Store.Redis;
+
+/// <summary>A group event as the Lua scripts publish it (and keep messages in the history list).</summary>
+internal sealed record WireEvent(
+    [property: JsonPropertyName("k")] string Kind,
+    [property: JsonPropertyName("g")] int GroupId,
+    [property: JsonPropertyName("s")] long Seq,
+    [property: JsonPropertyName("e")] string Epoch,
+    [property: JsonPropertyName("u")] string UserName,
+    [property: JsonPropertyName("d")] string Door,
+    [property: JsonPropertyName("c")] string? ConnectionId,
+    [property: JsonPropertyName("t")] string? Text,
+    [property: JsonPropertyName("a")] string? SentAt,
+    [property: JsonPropertyName("x")] int? GroupDeleted)
+{
+    public static WireEvent Parse(string json) =>
+        JsonSerializer.Deserialize<WireEvent>(json) ?? throw new JsonException("Empty group event");
+
+    public ChatMessage ToMessage() => new(Seq, GroupId, UserName, Text ?? "",
+        DateTime.Parse(SentAt ?? "", CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind));
+
+    public GroupEvent ToGroupEvent() => new(GroupId, Seq, Enum.Parse<GroupEventKind>(Kind), UserName,
+        Enum.Parse<Door>(Door), ConnectionId, Kind == nameof(GroupEventKind.Message) ? ToMessage() : null);
+}
+
+/// <summary>A member as the Lua scripts keep it: <c>k</c> is the name folded for the uniqueness check, <c>o</c> its node.</summary>
+internal sealed record WireMember(
+    [property: JsonPropertyName("i")] string MemberId,
+    [property: JsonPropertyName("n")] string Name,
+    [property: JsonPropertyName("k")] string NameKey,
+    [property: JsonPropertyName("d")] string Door,
+    [property: JsonPropertyName("c")] string ConnectionId,
+    [property: JsonPropertyName("o")] string NodeId)
+{
+    public static string Encode(MemberRecord m) => JsonSerializer.Serialize(
+        new WireMember(m.MemberId, m.Name, NameKeyOf(m.Name), m.Door.ToString(), m.ConnectionId ?? "", m.NodeId));
+
+    public static MemberRecord Decode(string json)
+    {
+        var w = JsonSerializer.Deserialize<WireMember>(json) ?? throw new JsonException("Empty member");
+        return new MemberRecord(w.MemberId, w.Name, Enum.Parse<Door>(w.Door), w.ConnectionId == "" ? null : w.ConnectionId, w.NodeId);
+    }
+
+    /// <summary>The same folding as the in-memory store's OrdinalIgnoreCase comparison.</summary>
+    public static string NameKeyOf(string name) => name.ToUpperInvariant();
+}

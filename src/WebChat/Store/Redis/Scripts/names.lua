@@ -1,0 +1,2 @@
+-- ARGV: prefix, group id. Returns the members' names in join order.
+return names(ARGV[2])

@@ -1,0 +1,53 @@
+using Bunit;
+using WebChat.Components;
+using WebChat.Groups;
+
+namespace WebChat.Browser.Tests.Components;
+
+public sealed class ChatRoomTests : BunitContext
+{
+    private static readonly DateTime Noon = new(2026, 11, 24, 12, 5, 0, DateTimeKind.Utc);
+
+    [Fact]
+    public void IsHiddenAndEmptyBeforeAnyGroup()
+    {
+        var room = Render<ChatRoom>();
+
+        Assert.True(room.Find("#room").HasAttribute("hidden"));
+        Assert.Equal("", room.Find("#room-title").TextContent);
+        Assert.Empty(room.FindAll("#messages > li"));
+        Assert.Empty(room.FindAll("#members > li"));
+        Assert.False(room.Find("#no-messages").HasAttribute("hidden"));
+        Assert.Equal("No messages yet. Say hello!", room.Find("#no-messages").TextContent);
+    }
+
+    [Fact]
+    public void HasTheContractsControls()
+    {
+        var room = Render<ChatRoom>();
+
+        Assert.Equal("Message", room.Find("#message").GetAttribute("aria-label"));
+        Assert.Equal("Send", room.Find("#send").TextContent);
+        Assert.Equal("submit", room.Find("#send").GetAttribute("type"));
+        Assert.Equal("Leave group", room.Find("#leave-group").TextContent);
+        Assert.Equal("log", room.Find("#messages").GetAttribute("role"));
+    }
+
+    [Fact]
+    public void ShowsTheGroupItsMembersAndItsHistory()
+    {
+        var room = Render<ChatRoom>(p => p
+            .Add(r => r.GroupId, 3)
+            .Add(r => r.UserName, "Hadas")
+            .Add(r => r.Members, ["Shoham", "Hadas"])
+            .Add(r => r.Messages, [new ChatMessage(1, 3, "Shoham", "Hello Hadas!!!!", Noon), new ChatMessage(2, 3, "Hadas", "Hi!", Noon)]));
+
+        Assert.False(room.Find("#room").HasAttribute("hidden"));
+        Assert.Equal("group chat #3", room.Find("#room-title").TextContent);
+        Assert.Equal("3", room.Find("#room-id").TextContent);
+        Assert.Equal("2", room.Find("#member-count").TextContent);
+        Assert.Equal(["Shoham", "Hadas"], room.FindAll(".member-name").Select(e => e.TextContent));
+        Assert.Equal(["Hello Hadas!!!!", "Hi!"], room.FindAll("#messages .text").Select(e => e.TextContent));
+        Assert.True(room.Find("#no-messages").HasAttribute("hidden"));
+    }
+}

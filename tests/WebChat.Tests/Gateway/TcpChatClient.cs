@@ -1,0 +1,214 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Threading.Channels;
+using WebChat.Gateway;
+using WebChat.Tests.Infrastructure;
+
+namespace WebChat.Tests.Gateway;
+
+/// <summary>
+/// A raw TCP client of the gateway, like nc: it sends bytes (with or without a newline) and collects
+/// what the server sends as lines, which a test awaits with bounded timeouts.
+/// </summary>
+public sealed class TcpChatClient : IAsyncDisposable
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+
+    public const string Menu =
+        "Hello client, please choose an option: \n 1. Connect to a group chat. \n 2. Create a group chat. \n 3. Exit the server. \n";
+
+    private readonly Socket _socket;
+    private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
+    private readonly List<string> _seen = [];
+    private readonly Task _receiving;
+    private volatile bool _stopReading;
+
+    private TcpChatClient(Socket socket)
+    {
+        _socket = socket;
+        _receiving = Task.Run(ReceiveAsync);
+    }
+
+    /// <summary>True once the server closed the connection (the last line, if any, has been queued).</summary>
+    public bool Closed { get; private set; }
+
+    public static int PortOf(WebChatApplication app)
+    {
+        _ = app.BaseAddress; // starts the host, and with it the gateway
+        return app.Get<GatewayEndpoint>().Port;
+    }
+
+    /// <summary>Connects; <paramref name="receiveBufferSize"/> shrinks the socket's window (a slow receiver).</summary>
+    public static async Task<TcpChatClient> ConnectAsync(WebChatApplication app, int? receiveBufferSize = null)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (receiveBufferSize is { } size) socket.ReceiveBufferSize = size;
+        await socket.ConnectAsync("127.0.0.1", PortOf(app)).WaitAsync(DefaultTimeout);
+        return new TcpChatClient(socket);
+    }
+
+    /// <summary>Connects and reads the menu.</summary>
+    public static async Task<TcpChatClient> ConnectToMenuAsync(WebChatApplication app)
+    {
+        var client = await ConnectAsync(app);
+        await client.ExpectAsync(Menu);
+        return client;
+    }
+
+    public Task SendAsync(string text, bool newline = true) => SendBytesAsync(Encoding.UTF8.GetBytes(newline ? text + "\n" : text));
+
+    public async Task SendBytesAsync(byte[] bytes)
+    {
+        var sent = 0;
+        while (sent < bytes.Length) sent += await _socket.SendAsync(bytes.AsMemory(sent), SocketFlags.None);
+    }
+
+    /// <summary>The next line the server sent, without its newline; null when the server closed the connection.</summary>
+    public async Task<string?> ReadLineAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        try
+        {
+            if (!await _lines.Reader.WaitToReadAsync(cts.Token)) return null;
+            var line = await _lines.Reader.ReadAsync(cts.Token);
+            _seen.Add(line);
+            return line;
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"No line within {(timeout ?? DefaultTimeout).TotalSeconds} s; last lines: {Recent()}");
+        }
+        catch (ChannelClosedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Expects exactly <paramref name="text"/> next (one or more lines, each ending with a newline).</summary>
+    public async Task ExpectAsync(string text, TimeSpan? timeout = null)
+    {
+        Assert.EndsWith("\n", text);
+        foreach (var expected in text[..^1].Split('\n'))
+        {
+            var line = await ReadLineAsync(timeout);
+            Assert.True(line == expected, $"Expected \"{expected}\" but got \"{line ?? "<closed>"}\"; last lines: {Recent()}");
+        }
+    }
+
+    /// <summary>Skips lines until one matches; returns it.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
+        while (true)
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) throw new TimeoutException($"No matching line; last lines: {Recent()}");
+            var line = await ReadLineAsync(left) ?? throw new InvalidOperationException($"Closed before a matching line; last lines: {Recent()}");
+            if (match(line)) return line;
+        }
+    }
+
+    /// <summary>Waits until the server closes the connection and returns the lines it sent before.</summary>
+    public async Task<List<string>> ReadUntilClosedAsync(TimeSpan? timeout = null)
+    {
+        var rest = new List<string>();
+        var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
+        while (await ReadLineAsync(deadline - DateTime.UtcNow) is { } line) rest.Add(line);
+        return rest;
+    }
+
+    /// <summary>Menu 2: creates a group and returns its id (the client is then in it).</summary>
+    public async Task<int> CreateGroupAsync(string name, string password)
+    {
+        await SendAsync("2");
+        await ExpectAsync("Enter your name: \n");
+        await SendAsync(name);
+        await ExpectAsync("Enter password for the group: \n");
+        await SendAsync(password);
+        var first = await ReadLineAsync() ?? "<closed>";
+        Assert.StartsWith("The id of the group is:", first);
+        var id = int.Parse(first["The id of the group is:".Length..]);
+        await ExpectAsync($"You're connected to group chat #{id}\nYou can start to talk!\n");
+        return id;
+    }
+
+    /// <summary>Menu 1 with the right id and password; the group's history lines follow.</summary>
+    public async Task JoinGroupAsync(int groupId, string name, string password)
+    {
+        await SendAsync("1");
+        await ExpectAsync("Enter your name: \n");
+        await SendAsync(name);
+        await ExpectAsync("Enter group ID: \n");
+        await SendAsync(groupId.ToString());
+        await ExpectAsync("Enter password: \n");
+        await SendAsync(password);
+        await ExpectAsync($"You're connected to group chat #{groupId}\n");
+    }
+
+    /// <summary>Stops taking bytes from the socket, so the server's output piles up (a stuck receiver).</summary>
+    public void StopReading() => _stopReading = true;
+
+    /// <summary>For a client that stopped reading: takes whatever is left and tells whether the server closed the connection.</summary>
+    public async Task<bool> DrainUntilClosedAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (await _socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token) > 0) { }
+            return true;
+        }
+        catch (SocketException) { return true; }
+        catch (OperationCanceledException) { return false; }
+    }
+
+    /// <summary>Drops the connection without a goodbye (RST).</summary>
+    public void Abort()
+    {
+        _socket.LingerState = new LingerOption(true, 0);
+        _socket.Close();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
+        _socket.Dispose();
+        await _receiving.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private string Recent() => string.Join(" | ", _seen.TakeLast(5));
+
+    private async Task ReceiveAsync()
+    {
+        var buffer = new byte[16 * 1024];
+        var pending = new List<byte>();
+        try
+        {
+            while (!_stopReading)
+            {
+                var n = await _socket.ReceiveAsync(buffer, SocketFlags.None);
+                if (n == 0) break;
+                var start = 0;
+                for (var i = 0; i < n; i++)
+                {
+                    if (buffer[i] != (byte)'\n') continue;
+                    pending.AddRange(buffer.AsSpan(start, i - start));
+                    _lines.Writer.TryWrite(Encoding.UTF8.GetString(pending.ToArray()));
+                    pending.Clear();
+                    start = i + 1;
+                }
+                pending.AddRange(buffer.AsSpan(start, n - start));
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException) { }
+        finally
+        {
+            if (!_stopReading)
+            {
+                if (pending.Count > 0) _lines.Writer.TryWrite(Encoding.UTF8.GetString(pending.ToArray()));
+                Closed = true;
+                _lines.Writer.TryComplete();
+            }
+        }
+    }
+}

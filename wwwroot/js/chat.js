@@ -1,0 +1,364 @@
+// The browser door: the lobby (create or join) and the room, over the hub at /hubs/chat.
+import { loadSession, saveSession, clearSession } from "./session.js";
+import * as view from "./view.js";
+import { errorText, fieldFor, isRefusal, validateEntry, codePoints, MaxMessageLength } from "./forms.js";
+
+const $ = id => document.getElementById(id);
+const ui = {
+    connection: $("connection"), lobby: $("lobby"), lobbyNotice: $("lobby-notice"), room: $("room"),
+    entryForm: $("entry-form"), userName: $("user-name"), password: $("password"), groupId: $("group-id"),
+    createButton: $("create-group"), joinButton: $("join-group"), entryError: $("entry-error"),
+    openGroups: $("open-groups"), noGroups: $("no-groups"),
+    roomTitle: $("room-title"), roomId: $("room-id"), copyId: $("copy-id"), copyLink: $("copy-link"),
+    copyStatus: $("copy-status"), leave: $("leave-group"),
+    scroller: $("messages-scroll"), messages: $("messages"), noMessages: $("no-messages"),
+    messageForm: $("message-form"), message: $("message"), send: $("send"), sendError: $("send-error"),
+    members: $("members"), memberCount: $("member-count"),
+};
+
+let session = loadSession();   // { groupId, userName, token, lastSeen } while in a group
+const seen = new Set();        // ids of the messages shown, so nothing shows twice
+let unread = 0;
+
+const connection = new signalR.HubConnectionBuilder()
+    .withUrl("/hubs/chat")
+    .withAutomaticReconnect({
+        // Right away, then 1, 2, 4, 8 s and every 10 s for as long as the page is open.
+        nextRetryDelayInMilliseconds: ({ previousRetryCount: n }) => n === 0 ? 0 : Math.min(500 * 2 ** n, 10000),
+    })
+    .configureLogging(signalR.LogLevel.Warning)
+    .build();
+
+connection.on("MessageReceived", message => {
+    if (session && message.groupId === session.groupId) addMessage(message);
+});
+connection.on("MemberJoined", (groupId, userName) => {
+    if (!session || groupId !== session.groupId) return;
+    addMember(userName);
+    addNotice(`${userName} joined the group`, "joined");
+});
+connection.on("MemberLeft", (groupId, userName) => {
+    if (!session || groupId !== session.groupId) return;
+    removeMember(userName);
+    addNotice(`${userName} left the group`, "left");
+});
+connection.onreconnecting(() => setConnection("reconnecting"));
+connection.onreconnected(async () => {
+    setConnection("connected");
+    await afterConnect(false);
+});
+connection.onclose(() => start());
+
+// ---- connection ----
+
+function setConnection(state) {
+    const words = { connecting: "Connecting…", connected: "Connected", reconnecting: "Reconnecting…", offline: "Offline, trying again…" };
+    ui.connection.dataset.state = state;
+    ui.connection.textContent = words[state];
+    ui.send.disabled = state !== "connected";
+    document.body.dataset.connection = state;
+}
+
+async function start() {
+    setConnection("connecting");
+    for (let attempt = 0; ; attempt++) {
+        try {
+            await connection.start();
+            break;
+        } catch {
+            setConnection("offline");
+            await new Promise(resolve => setTimeout(resolve, Math.min(1000 * 2 ** attempt, 10000)));
+        }
+    }
+    setConnection("connected");
+    await afterConnect(true);
+}
+
+async function afterConnect(freshPage) {
+    if (session) await rejoin(freshPage);
+    else await refreshGroups();
+}
+
+// A fresh page asks for the whole history and marks what came after the last message it saw;
+// a reconnect asks only for what it missed.
+async function rejoin(freshPage) {
+    const previous = session;
+    try {
+        const joined = await connection.invoke("Rejoin", previous.token, freshPage ? 0 : previous.lastSeen);
+        enterRoom(joined, { fresh: freshPage, newAfter: freshPage ? previous.lastSeen : null });
+    } catch (error) {
+        if (!isRefusal(error)) return;   // the connection dropped again: the next reconnect tries again
+        clearSession();
+        session = null;
+        showLobby(`You were away too long and left group chat #${previous.groupId}. Join it again with its password.`);
+        ui.userName.value = previous.userName;
+        ui.groupId.value = String(previous.groupId);
+        await refreshGroups();
+    }
+}
+
+// ---- lobby ----
+
+ui.entryForm.addEventListener("submit", async event => {
+    event.preventDefault();
+    const join = event.submitter === ui.joinButton;
+    const invalid = validateEntry({ userName: ui.userName, password: ui.password, groupId: ui.groupId }, join);
+    if (invalid) return showEntryError(invalid.message, invalid.field);
+    if (connection.state !== signalR.HubConnectionState.Connected)
+        return showEntryError("Not connected to the server yet; try again in a moment.");
+
+    setBusy(true);
+    try {
+        const joined = join
+            ? await connection.invoke("JoinGroup", Number(ui.groupId.value.trim()), ui.userName.value.trim(), ui.password.value)
+            : await connection.invoke("CreateGroup", ui.userName.value.trim(), ui.password.value);
+        ui.password.value = "";
+        showEntryError("");
+        enterRoom(joined, { fresh: true });
+    } catch (error) {
+        const message = errorText(error, connection.state);
+        showEntryError(message, fieldFor(message, { userName: ui.userName, password: ui.password, groupId: ui.groupId }));
+    } finally {
+        setBusy(false);
+    }
+});
+
+// Enter in the Group ID field means Join group (elsewhere the form's first button, Create group).
+ui.groupId.addEventListener("keydown", event => {
+    if (event.key !== "Enter" || event.isComposing) return;
+    event.preventDefault();
+    ui.entryForm.requestSubmit(ui.joinButton);
+});
+
+for (const input of [ui.userName, ui.password, ui.groupId])
+    input.addEventListener("input", () => input.removeAttribute("aria-invalid"));
+
+ui.openGroups.addEventListener("click", event => {
+    const pick = event.target.closest("button[data-group-id]");
+    if (!pick) return;
+    ui.groupId.value = pick.dataset.groupId;
+    ui.groupId.removeAttribute("aria-invalid");
+    (ui.userName.value.trim() ? ui.password : ui.userName).focus();
+});
+
+function setBusy(busy) {
+    ui.entryForm.setAttribute("aria-busy", String(busy));
+    ui.createButton.disabled = ui.joinButton.disabled = busy;
+}
+
+function showEntryError(message, field) {
+    ui.entryError.textContent = message;
+    // Enter in the Group ID field means Join group (elsewhere the form's first button, Create group).
+ui.groupId.addEventListener("keydown", event => {
+    if (event.key !== "Enter" || event.isComposing) return;
+    event.preventDefault();
+    ui.entryForm.requestSubmit(ui.joinButton);
+});
+
+for (const input of [ui.userName, ui.password, ui.groupId]) input.removeAttribute("aria-invalid");
+    if (field) {
+        field.setAttribute("aria-invalid", "true");
+        field.focus();
+        field.select?.();
+    }
+}
+
+async function refreshGroups() {
+    if (ui.lobby.hidden || connection.state !== signalR.HubConnectionState.Connected) return;
+    try {
+        const groups = await connection.invoke("ListGroups");
+        ui.openGroups.replaceChildren(...groups.map(view.groupRowElement));
+        ui.noGroups.hidden = groups.length > 0;
+    } catch {
+        // The list is a convenience; the next refresh tries again.
+    }
+}
+
+setInterval(() => { if (!document.hidden) refreshGroups(); }, 10000);
+
+function showLobby(notice) {
+    ui.room.hidden = true;
+    ui.lobby.hidden = false;
+    ui.lobbyNotice.textContent = notice ?? "";
+    ui.lobbyNotice.hidden = !notice;
+    document.body.classList.remove("in-room");
+    document.title = "WebChat";
+    ui.userName.focus();
+}
+
+// ---- room ----
+
+function enterRoom(joined, { fresh, newAfter = null }) {
+    if (fresh) {
+        ui.messages.replaceChildren();
+        seen.clear();
+    }
+    session = { groupId: joined.groupId, userName: joined.userName, token: joined.rejoinToken, lastSeen: fresh ? 0 : session?.lastSeen ?? 0 };
+    ui.roomTitle.textContent = `group chat #${joined.groupId}`;
+    ui.roomId.textContent = String(joined.groupId);
+    ui.members.replaceChildren(...joined.members.map(name => view.memberElement(name, isMe(name))));
+    updateMemberCount();
+    let marked = !newAfter || !joined.history.some(m => m.id <= newAfter);
+    for (const message of joined.history) {
+        if (!marked && message.id > newAfter) {
+            addNotice("New since you were here", "divider");
+            marked = true;
+        }
+        addMessage(message);
+    }
+    saveSession(session);
+    ui.lobby.hidden = true;
+    ui.room.hidden = false;
+    document.body.classList.add("in-room");
+    updateTitle();
+    ui.sendError.textContent = "";
+    scrollToEnd();
+    ui.message.focus();
+}
+
+function isMe(name) {
+    return session !== null && name.localeCompare(session.userName, undefined, { sensitivity: "accent" }) === 0;
+}
+
+function addMessage(message) {
+    if (seen.has(message.id)) return;
+    seen.add(message.id);
+    const mine = isMe(message.sender);
+    const stick = mine || isNearEnd();
+    const element = view.messageElement(message, mine);
+    // An invoke result can come after a later message of the live stream: keep the group's order.
+    let after = ui.messages.lastElementChild;
+    while (after && after.dataset.id && Number(after.dataset.id) > message.id) after = after.previousElementSibling;
+    ui.messages.insertBefore(element, after ? after.nextSibling : ui.messages.firstChild);
+    ui.noMessages.hidden = true;
+    if (message.id > session.lastSeen) {
+        session.lastSeen = message.id;
+        saveSession(session);
+    }
+    if (!mine && document.hidden) {
+        unread++;
+        updateTitle();
+    }
+    if (stick) scrollToEnd();
+}
+
+function addNotice(text, kind) {
+    const stick = isNearEnd();
+    ui.messages.append(view.noticeElement(text, kind));
+    if (stick) scrollToEnd();
+}
+
+function addMember(name) {
+    if (!memberElementOf(name)) ui.members.append(view.memberElement(name, isMe(name)));
+    updateMemberCount();
+}
+
+function removeMember(name) {
+    memberElementOf(name)?.remove();
+    updateMemberCount();
+}
+
+function memberElementOf(name) {
+    return [...ui.members.children].find(li => li.dataset.name === name);
+}
+
+function updateMemberCount() {
+    ui.memberCount.textContent = String(ui.members.children.length);
+}
+
+function updateTitle() {
+    document.title = `${unread ? `(${unread}) ` : ""}group chat #${session.groupId} · WebChat`;
+}
+
+document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && unread) {
+        unread = 0;
+        if (session) updateTitle();
+    }
+});
+
+function isNearEnd() {
+    const s = ui.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < 80;
+}
+
+function scrollToEnd() {
+    ui.scroller.scrollTop = ui.scroller.scrollHeight;
+}
+
+ui.messageForm.addEventListener("submit", event => {
+    event.preventDefault();
+    send();
+});
+
+ui.message.addEventListener("keydown", event => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        send();
+    }
+});
+
+async function send() {
+    const text = ui.message.value;
+    if (!session || !text.trim()) return;
+    if (codePoints(text) > MaxMessageLength)
+        return showSendError(`Your message is too long (${codePoints(text)} characters, at most ${MaxMessageLength}); it was not sent`);
+    if (connection.state !== signalR.HubConnectionState.Connected)
+        return showSendError("You're offline right now; your message is kept here until the connection is back.");
+    ui.message.value = "";
+    try {
+        const message = await connection.invoke("SendMessage", session.groupId, text);
+        showSendError("");
+        if (message) addMessage(message);
+    } catch (error) {
+        if (!ui.message.value) ui.message.value = text;
+        showSendError(errorText(error, connection.state));
+    }
+    ui.message.focus();
+}
+
+function showSendError(message) {
+    ui.sendError.textContent = message;
+}
+
+ui.leave.addEventListener("click", async () => {
+    if (!session) return;
+    const { groupId, userName } = session;
+    try {
+        await connection.invoke("LeaveGroup", groupId);
+    } catch {
+        // Offline or already gone: without a rejoin the server lets the member go after its grace period.
+    }
+    clearSession();
+    session = null;
+    ui.userName.value = userName;
+    showLobby(`You left group chat #${groupId}.`);
+    await refreshGroups();
+});
+
+ui.copyId.addEventListener("click", () => copy(String(session?.groupId ?? ""), "ID copied", ui.roomId));
+ui.copyLink.addEventListener("click", () => copy(`${location.origin}/?join=${session?.groupId ?? ""}`, "Invite link copied"));
+
+async function copy(text, done, fallbackElement) {
+    try {
+        await navigator.clipboard.writeText(text);
+        ui.copyStatus.textContent = done;
+    } catch {
+        // No clipboard outside a secure context: select it for the person to copy.
+        if (fallbackElement) getSelection().selectAllChildren(fallbackElement);
+        ui.copyStatus.textContent = fallbackElement ? "Selected: press Ctrl+C to copy" : text;
+    }
+    setTimeout(() => { ui.copyStatus.textContent = ""; }, 4000);
+}
+
+// ---- start ----
+
+if (session) {
+    // Straight into the room (no flash of the lobby); Rejoin fills it or sends the person back.
+    ui.roomTitle.textContent = `group chat #${session.groupId}`;
+    ui.roomId.textContent = String(session.groupId);
+    ui.lobby.hidden = true;
+    ui.room.hidden = false;
+    document.body.classList.add("in-room");
+}
+start();
