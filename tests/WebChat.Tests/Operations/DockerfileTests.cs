@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using WebChat.Tests.Gateway;
 
 namespace WebChat.Tests.Operations;
 
@@ -25,7 +26,7 @@ public class DockerfileTests(PublishedApp published)
     }
 
     [Fact]
-    public async Task PublishedAppStartedLikeTheImageServesHealthThePageAndPassesItsHealthCheck()
+    public async Task PublishedAppStartedLikeTheImageServesHealthThePageTheTcpMenuAndPassesItsHealthCheck()
     {
         await using var node = await NodeProcess.StartAsync(published);
         using var http = new HttpClient { BaseAddress = node.BaseAddress };
@@ -34,6 +35,9 @@ public class DockerfileTests(PublishedApp published)
         var page = await http.GetAsync("/");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("text/html", page.Content.Headers.ContentType?.ToString());
+
+        await using (var tcp = await TcpChatClient.ConnectAsync(node.TcpPort))
+            await tcp.ExpectAsync(TcpChatClient.Menu);
 
         var healthCheck = Docker.HealthCheck.Select(a => NodeProcess.MovePort(a, Docker.HttpPort, node.HttpPort)).ToList();
         var (healthy, said) = await PublishedApp.Run(healthCheck[0], healthCheck.Skip(1), published.Folder, TimeSpan.FromSeconds(15));

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using WebChat.Groups;
+using WebChat.Tests.Gateway;
 
 namespace WebChat.Tests.Operations;
 
@@ -12,13 +13,17 @@ namespace WebChat.Tests.Operations;
 public class ShutdownTests(PublishedApp published)
 {
     [Fact]
-    public async Task SigtermTellsConnectedHubClientsAndExitsCleanlyWithinTheShutdownTimeout()
+    public async Task SigtermTellsConnectedHubAndTcpClientsAndExitsCleanlyWithinTheShutdownTimeout()
     {
         await using var node = await NodeProcess.StartAsync(published);
         await using var hadas = await ConnectAsync(node);
         await using var shoham = await ConnectAsync(node, reconnectAtOnce: true); // as a browser does
         var groupId = (await hadas.Connection.InvokeAsync<JoinedGroup>("CreateGroup", "Hadas", "12345")).GroupId;
         await shoham.Connection.InvokeAsync<JoinedGroup>("JoinGroup", groupId, "Shoham", "12345");
+
+        await using var terminal = await TcpChatClient.ConnectAsync(node.TcpPort);
+        await terminal.ExpectAsync(TcpChatClient.Menu);
+        await terminal.JoinGroupAsync(groupId, "Terminal", "12345");
 
         // A client that never reads holds the goodbye for its full 3 s: the node is still up while the others retry.
         using var deaf = await ConnectDeafAsync(node);
@@ -33,6 +38,11 @@ public class ShutdownTests(PublishedApp published)
         Assert.Contains("Server is shutting down", reconnecting?.Message);
         await shoham.Closed.Task.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.False(shoham.Reconnected.Task.IsCompleted, "The client reconnected to a node that is shutting down");
+        // The TCP user is told in the gateway's words, then its socket is closed.
+        var lastLines = await terminal.ReadUntilClosedAsync(TimeSpan.FromSeconds(8));
+        Assert.Equal("Server is shutting down", lastLines[^1]);
+        Assert.True(terminal.Closed);
+
         Assert.Equal(0, await node.WaitForExitAsync(TimeSpan.FromSeconds(10)));
         Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(8), $"Shutdown took {elapsed.Elapsed.TotalSeconds:F1} s");
 
@@ -40,6 +50,7 @@ public class ShutdownTests(PublishedApp published)
         var output = node.Output;
         Assert.Contains("Application is shutting down", output);
         Assert.Equal(3, output.Split('\n').Count(l => l.Contains("Connection closed: hub")));
+        Assert.Equal(1, output.Split('\n').Count(l => l.Contains("Connection closed: tcp")));
     }
 
     /// <summary>A raw WebSocket that completes the SignalR handshake and then never reads again.</summary>
