@@ -76,6 +76,23 @@ public class MetricsTests
         await meter.WaitForAsync(1, "webchat.connections", "door=hub");
     }
 
+    [Fact]
+    public async Task InstrumentsAreVisibleToDotnetCounters()
+    {
+        using var counters = new CountersListener();
+        await using var app = new WebChatApplication();
+        await using var hadas = await ChatClient.ConnectAsync(app);
+        await using var terminal = await TcpChatClient.ConnectToMenuAsync(app);
+        var g = (await hadas.CreateGroup("Hadas", "12345")).GroupId;
+        await terminal.JoinGroupAsync(g, "Terminal", "12345");
+        await terminal.SendAsync("hello");
+        await hadas.NextMessageAsync();
+
+        await counters.WaitForAsync("webchat.connections", "door=hub", "1");
+        await counters.WaitForAsync("webchat.connections", "door=tcp", "1");
+        await counters.WaitForAsync("webchat.members", "door=tcp", "1");
+    }
+
     /// <summary>The value of one series in Prometheus text: the line <c>name{...label...} value</c>.</summary>
     private static double Value(string exported, string name, string? label = null)
     {
