@@ -51,7 +51,7 @@ if ss -ltnH 'sport = :16667' | grep -q LISTEN; then echo "port 16667 is taken; s
 "$bench" --help >/dev/null   # build once, before anything is timed
 
 ngircd_pid=""
-cleanup() { [[ -n "$ngircd_pid" ]] && STATE_DIR=/tmp/bench-compare "$anchors/stop.sh" ngircd; }
+cleanup() { if [[ -n "$ngircd_pid" ]]; then STATE_DIR=/tmp/bench-compare "$anchors/stop.sh" ngircd; fi; }
 trap cleanup EXIT
 
 for round in $(seq 1 "$rounds"); do
