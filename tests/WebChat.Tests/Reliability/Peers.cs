@@ -208,12 +208,15 @@ public sealed class HubPeer : IAsyncDisposable
         Connection = connection;
         connection.On<ChatMessage>("MessageReceived", m => { Messages.Add(m); Heard.Add(new HeardMessage(m)); });
         connection.On<int, string>("MemberJoined", (g, n) => Heard.Add(new HeardJoined(g, n)));
-        connection.On<int, string>("MemberLeft", (g, n) => Heard.Add(new HeardLeft(g, n)));
+        connection.On<int, string>("MemberLeft", (g, n) => { Heard.Add(new HeardLeft(g, n)); Left.Add(n); });
         connection.Closed += e => { _closed.TrySetResult(e); return Task.CompletedTask; };
     }
 
     public HubConnection Connection { get; }
     public EventLog<Heard> Heard { get; } = new();
+
+    /// <summary>The names of members heard leaving, in order.</summary>
+    public SynchronizedList<string> Left { get; } = new();
 
     /// <summary>Every message heard, in arrival order (thread-safe snapshot with <see cref="Received"/>).</summary>
     private SynchronizedList<ChatMessage> Messages { get; } = new();
@@ -253,6 +256,10 @@ public sealed class HubPeer : IAsyncDisposable
     public Task WaitForMessagesAsync(int count, TimeSpan? timeout = null) =>
         Messages.WaitForCountAsync(count, timeout ?? TcpPeer.Timeout);
 
+    /// <summary>Waits (bounded) until a message matching <paramref name="match"/> was heard.</summary>
+    public Task WaitForMessageAsync(Func<ChatMessage, bool> match, TimeSpan? timeout = null) =>
+        Messages.WaitUntilAsync(list => list.Any(match), timeout ?? TcpPeer.Timeout, "matching message");
+
     public ValueTask DisposeAsync() => Connection.DisposeAsync();
 }
 
@@ -284,7 +291,11 @@ public sealed class SynchronizedList<T>
         lock (_items) return [.. _items];
     }
 
-    public async Task WaitForCountAsync(int count, TimeSpan timeout)
+    public Task WaitForCountAsync(int count, TimeSpan timeout) =>
+        WaitUntilAsync(items => items.Count >= count, timeout, $"{count} items");
+
+    /// <summary>Waits (bounded) until the items satisfy <paramref name="done"/>, re-checking at each addition.</summary>
+    public async Task WaitUntilAsync(Func<List<T>, bool> done, TimeSpan timeout, string what = "the condition")
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -292,12 +303,12 @@ public sealed class SynchronizedList<T>
             Task changed;
             lock (_items)
             {
-                if (_items.Count >= count) return;
+                if (done(_items)) return;
                 changed = _changed.Task;
             }
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero || await Task.WhenAny(changed, Task.Delay(left)) != changed)
-                throw new TimeoutException($"Only {Count} of {count} items within {timeout.TotalSeconds} s");
+                throw new TimeoutException($"No {what} within {timeout.TotalSeconds} s ({Count} items)");
         }
     }
 }
