@@ -42,6 +42,23 @@ public sealed class Cluster : IAsyncDisposable
         return node;
     }
 
+    /// <summary>Starts several nodes at once (as a deployment does), each until healthy.</summary>
+    public async Task StartTogetherAsync(int count)
+    {
+        var nodes = Enumerable.Range(0, count).Select(_ => new WebChatApplication(Settings(Redis))).ToList();
+        _nodes.AddRange(nodes);
+        await Task.WhenAll(nodes.Select(n => Task.Run(() => Health.WaitForAsync(n.BaseAddress, 200))));
+    }
+
+    /// <summary>Stops a node the graceful way (its connections close, then it leaves the cluster).</summary>
+    public async Task StopNodeAsync(WebChatApplication node)
+    {
+        _nodes.Remove(node);
+        await node.DisposeAsync();
+    }
+
+    public static async Task<Cluster> StartEmptyAsync() => new(await RedisServer.StartAsync());
+
     public WebChatApplication this[int index] => _nodes[index];
 
     public async ValueTask DisposeAsync()

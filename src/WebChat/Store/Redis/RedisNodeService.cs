@@ -15,6 +15,7 @@ public sealed class RedisNodeService(RedisNode node, RedisInbox inbox, RedisGrou
     private const int SweepBatch = 200;
     private readonly TimeSpan _ttl = node.Options.PresenceTtl;
     private HashSet<string> _suspects = [];
+    private bool _keyRingLoaded;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -70,12 +71,26 @@ public sealed class RedisNodeService(RedisNode node, RedisInbox inbox, RedisGrou
         }
         await HeartbeatAsync();
         await RegisterMembersAsync();
-        // Load (or create) the shared key ring now, so that a node started after this one finds this
-        // node's key rather than making its own, and rejoin tokens open on every node from the start.
-        dataProtection.CreateProtector("WebChat.KeyRing").Protect([1]);
+        if (!_keyRingLoaded) await LoadKeyRingAsync();
         node.IsReady = true;
         log.LogInformation("Redis ready: node {NodeId} listens on its inbox", node.NodeId);
         return true;
+    }
+
+    /// <summary>
+    /// Loads (or creates) the shared Data Protection key ring under a Redis lock, so that nodes starting
+    /// together on an empty Redis agree on one key instead of each making its own: a rejoin token issued
+    /// by one node then opens on every node.
+    /// </summary>
+    private async Task LoadKeyRingAsync()
+    {
+        var lockKey = node.Options.KeyPrefix + "dataprotection-lock";
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!await node.Database.LockTakeAsync(lockKey, node.NodeId, TimeSpan.FromSeconds(10)) && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        try { dataProtection.CreateProtector("WebChat.KeyRing").Protect([1]); }
+        finally { await node.Database.LockReleaseAsync(lockKey, node.NodeId); }
+        _keyRingLoaded = true;
     }
 
     private async Task<int> HeartbeatAsync() =>
