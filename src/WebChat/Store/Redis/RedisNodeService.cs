@@ -10,7 +10,7 @@ namespace WebChat.Store.Redis;
 /// presence period of its own connection, so after an outage every live node has refreshed before anyone sweeps.
 /// </summary>
 public sealed class RedisNodeService(RedisNode node, RedisInbox inbox, RedisGroupStore store, LocalMemberships local,
-    IDataProtectionProvider dataProtection, ILogger<RedisNodeService> log) : BackgroundService
+    IGroupEventPublisher publisher, IDataProtectionProvider dataProtection, ILogger<RedisNodeService> log) : BackgroundService
 {
     private const int SweepBatch = 200;
     private readonly TimeSpan _ttl = node.Options.PresenceTtl;
@@ -46,6 +46,12 @@ public sealed class RedisNodeService(RedisNode node, RedisInbox inbox, RedisGrou
             catch (Exception ex) when (ex is RedisException or ChatException or TimeoutException)
             {
                 log.LogWarning("Redis unreachable: {Reason}", ex.Message);
+                node.IsReady = false;
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Never let a surprise stop the host; try again from the start.
+                log.LogError(ex, "The Redis node service failed; retrying");
                 node.IsReady = false;
             }
             var wait = node.IsReady ? node.Options.RefreshInterval : TimeSpan.FromMilliseconds(250);
@@ -116,10 +122,20 @@ public sealed class RedisNodeService(RedisNode node, RedisInbox inbox, RedisGrou
             args.AddRange(group.Select(m => (RedisValue)WireMember.Encode(new MemberRecord(
                 m.Membership.MemberId, m.Membership.Name, m.Membership.Door, m.ConnectionId, node.NodeId))));
             var r = (long[])(await node.RunAsync(RedisScripts.Restore, args.ToArray()))!;
-            if (r[0] == -1)
-                log.LogWarning("Group {GroupId} was replaced by a newer group while Redis was away; its members here cannot be registered", groupId);
-            else
+            if (r[0] != -1)
+            {
                 await inbox.CatchUpAsync(groupId, epoch, r[1]);
+                continue;
+            }
+            // The id went to a new group while Redis was away: these members' group is gone. They leave
+            // here (their connections must not hear the new group), as if it had been deleted.
+            log.LogWarning("Group {GroupId} was replaced by a newer group while Redis was away; its members here leave it", groupId);
+            var seq = inbox.LastSeq(groupId, epoch);
+            foreach (var (connectionId, m) in group)
+            {
+                local.Remove(connectionId, groupId);
+                publisher.Publish(new GroupEvent(groupId, ++seq, GroupEventKind.Left, m.Name, m.Door, connectionId));
+            }
         }
     }
 
