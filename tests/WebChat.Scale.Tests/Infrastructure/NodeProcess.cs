@@ -20,6 +20,8 @@ public sealed class NodeProcess : IAsyncDisposable
         var port = RedisServer.FreePort();
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(app);
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("Chat__") || k.StartsWith("ConnectionStrings__")).ToList())
+            info.Environment.Remove(key);     // only this test's settings
         info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         info.Environment["Chat__PasswordHashIterations"] = "1000";
         foreach (var (key, value) in settings) info.Environment[key.Replace(":", "__")] = value;
