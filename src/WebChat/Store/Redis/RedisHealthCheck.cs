@@ -14,7 +14,7 @@ public sealed class RedisHealthCheck(RedisNode node) : IHealthCheck
             await node.Database.PingAsync();
             return HealthCheckResult.Healthy();
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
             return HealthCheckResult.Unhealthy("Redis is unreachable");
         }

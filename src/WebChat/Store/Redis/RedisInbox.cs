@@ -101,7 +101,7 @@ public sealed class RedisInbox(RedisNode node, IGroupEventPublisher publisher, L
     {
         RedisValue[] entries;
         try { entries = await node.Database.ListRangeAsync(node.Options.KeyPrefix + "g:" + groupId + ":h"); }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
             log.LogWarning("Could not read the history of group {GroupId} to fill a gap: {Reason}", groupId, ex.Message);
             return;

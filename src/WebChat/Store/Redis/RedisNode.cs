@@ -66,6 +66,11 @@ public sealed class RedisNode
             _log.LogWarning("Redis call refused: {Reason}", ex.Message);
             throw ChatException.Unavailable();
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _log.LogError(ex, "Unexpected failure of a Redis call");
+            throw ChatException.Unavailable();
+        }
     }
 
     private void Signal() => Interlocked.Exchange(ref _changed, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();

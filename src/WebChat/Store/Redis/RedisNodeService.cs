@@ -64,7 +64,7 @@ public sealed class RedisNodeService(RedisNode node, RedisInbox inbox, RedisGrou
         await base.StopAsync(cancellationToken);
         // Let the other nodes take over at once: this node's connected members are gone with it.
         try { await node.Database.SortedSetAddAsync(node.Options.KeyPrefix + "nodes", node.NodeId, 0); }
-        catch (Exception ex) when (ex is RedisException or TimeoutException) { }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException) { }
     }
 
     private async Task<bool> BecomeReadyAsync()
