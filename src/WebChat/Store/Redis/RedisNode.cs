@@ -66,8 +66,9 @@ public sealed class RedisNode
             _log.LogWarning("Redis call refused: {Reason}", ex.Message);
             throw ChatException.Unavailable();
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
+            // No token is passed in, so even a cancellation here comes from the client library.
             _log.LogError(ex, "Unexpected failure of a Redis call");
             throw ChatException.Unavailable();
         }
