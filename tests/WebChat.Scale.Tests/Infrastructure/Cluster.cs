@@ -30,15 +30,15 @@ public sealed class Cluster : IAsyncDisposable
         return cluster;
     }
 
-    /// <summary>Starts a node and waits until it reports healthy (its inbox is live).</summary>
-    public async Task<WebChatApplication> AddNodeAsync(IDictionary<string, string?>? extra = null)
+    /// <summary>Starts a node and waits until its /healthz answers <paramref name="healthy"/> (200: its inbox is live).</summary>
+    public async Task<WebChatApplication> AddNodeAsync(IDictionary<string, string?>? extra = null, int healthy = 200)
     {
         var settings = Settings(Redis);
         if (extra is not null)
             foreach (var (k, v) in extra) settings[k] = v;
         var node = new WebChatApplication(settings);
         _nodes.Add(node);
-        await Health.WaitForAsync(node.BaseAddress, 200);
+        await Health.WaitForAsync(node.BaseAddress, healthy);
         return node;
     }
 

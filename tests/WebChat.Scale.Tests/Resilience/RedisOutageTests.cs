@@ -127,4 +127,22 @@ public class RedisOutageTests
         Assert.Equal(["Hadas", "Noa", "Dana"], joined.Members);
         Assert.Equal(["before", "after"], joined.History.Select(m => m.Text));
     }
+
+    [Fact]
+    public async Task ANodeStartedBeforeRedisAnswersServesOnceRedisIsThere()
+    {
+        await using var cluster = await Cluster.StartAsync(nodes: 1);
+        await cluster.Redis.StopAsync();
+        var late = await cluster.AddNodeAsync(healthy: 503);
+        await using var early = await ChatClient.ConnectAsync(late);
+        Assert.Contains("unavailable right now", (await Assert.ThrowsAsync<HubException>(() => early.CreateGroup("Hadas", "pw"))).Message);
+
+        await cluster.Redis.StartAgainAsync();
+        foreach (var node in cluster.Nodes) await Health.WaitForAsync(node.BaseAddress, 200, TimeSpan.FromSeconds(10));
+        await using var shoham = await ChatClient.ConnectAsync(cluster[0]);
+        var g = (await early.CreateGroup("Hadas", "pw")).GroupId;
+        await shoham.JoinGroup(g, "Shoham", "pw");
+        var hello = (await shoham.Send(g, "hello"))!;
+        Assert.Equal(hello.Id, (await early.NextMessageAsync()).Id);
+    }
 }
