@@ -63,7 +63,10 @@ public sealed class Cluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var node in _nodes) await node.DisposeAsync();
-        await Redis.DisposeAsync();
+        try
+        {
+            foreach (var node in _nodes) await node.DisposeAsync();
+        }
+        finally { await Redis.DisposeAsync(); }
     }
 }

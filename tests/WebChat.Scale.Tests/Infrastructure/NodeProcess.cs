@@ -26,6 +26,7 @@ public sealed class NodeProcess : IAsyncDisposable
         info.Environment["Chat__PasswordHashIterations"] = "1000";
         foreach (var (key, value) in settings) info.Environment[key.Replace(":", "__")] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { process.Kill(); } catch (InvalidOperationException) { } };
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();

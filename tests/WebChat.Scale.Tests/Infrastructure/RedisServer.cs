@@ -40,7 +40,9 @@ public sealed class RedisServer : IAsyncDisposable
             : ["--appendonly", "yes", "--appendfsync", "always", "--dir", _dataDirectory];
         foreach (var arg in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "" }.Concat(persistence))
             info.ArgumentList.Add(arg);
-        _process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start");
+        var process = _process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start");
+        // Even if a test run is cut short, no redis-server outlives it.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { process.Kill(); } catch (InvalidOperationException) { } };
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
