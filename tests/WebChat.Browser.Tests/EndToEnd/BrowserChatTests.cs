@@ -211,6 +211,8 @@ public sealed class BrowserChatTests(BrowserFixture browser) : IClassFixture<Bro
         await Expect(bob.Page.Locator("#lobby-notice")).ToHaveTextAsync($"You left group #{groupId}.");
         await Expect(bob.Page.GetByText($"group chat #{groupId}")).ToHaveCountAsync(0);
         await Expect(bob.CreateGroup).ToBeVisibleAsync();
+        await Expect(bob.YourName).ToBeFocusedAsync();
+        await Expect(bob.YourName).ToHaveValueAsync("Bob");
         await Expect(bob.Page.Locator("#open-groups")).ToContainTextAsync("1 member");
 
         await Expect(alice.Notices.Last).ToHaveTextAsync("Bob left the group");
