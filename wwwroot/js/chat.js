@@ -8,7 +8,7 @@ const ui = {
     connection: $("connection"), lobby: $("lobby"), lobbyNotice: $("lobby-notice"), room: $("room"),
     entryForm: $("entry-form"), userName: $("user-name"), password: $("password"), groupId: $("group-id"),
     createButton: $("create-group"), joinButton: $("join-group"), entryError: $("entry-error"),
-    openGroups: $("open-groups"), noGroups: $("no-groups"),
+    openGroups: $("open-groups"), moreGroups: $("more-groups"), noGroups: $("no-groups"),
     roomTitle: $("room-title"), roomId: $("room-id"), copyId: $("copy-id"), copyLink: $("copy-link"),
     copyStatus: $("copy-status"), leave: $("leave-group"),
     scroller: $("messages-scroll"), messages: $("messages"), noMessages: $("no-messages"),
@@ -196,7 +196,11 @@ async function refreshGroups() {
     if (ui.lobby.hidden || connection.state !== signalR.HubConnectionState.Connected) return;
     try {
         const groups = await connection.invoke("ListGroups");
-        ui.openGroups.replaceChildren(...groups.map(view.groupRowElement));
+        const shown = Number(ui.openGroups.closest("[data-max-shown]").dataset.maxShown);
+        ui.openGroups.replaceChildren(...groups.slice(0, shown).map(view.groupRowElement));
+        const more = groups.length - shown;
+        ui.moreGroups.hidden = more <= 0;
+        ui.moreGroups.textContent = more === 1 ? "and 1 more open group" : `and ${more} more open groups`;
         ui.noGroups.hidden = groups.length > 0;
     } catch {
         // The list is a convenience; the next refresh tries again.
@@ -204,6 +208,7 @@ async function refreshGroups() {
 }
 
 setInterval(() => { if (!document.hidden) refreshGroups(); }, 10000);
+window.addEventListener("focus", () => refreshGroups());
 
 function showLobby(notice) {
     roomShown = false;

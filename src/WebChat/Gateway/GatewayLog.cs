@@ -24,7 +24,7 @@ internal static partial class GatewayLog
     [LoggerMessage(206, LogLevel.Information, "Closing a connection idle in the menu for {Seconds} s (Chat:Gateway:MenuIdleSeconds)")]
     public static partial void IdleClosed(ILogger log, int seconds);
 
-    [LoggerMessage(207, LogLevel.Information, "TCP gateway stopping: telling {Count} connections that the server is shutting down")]
+    [LoggerMessage(207, LogLevel.Information, "TCP gateway stopping; connections told that the server is shutting down: {Count}")]
     public static partial void Stopping(ILogger log, int count);
 
     [LoggerMessage(208, LogLevel.Error, "TCP session failed")]

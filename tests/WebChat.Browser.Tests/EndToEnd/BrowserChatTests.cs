@@ -207,11 +207,18 @@ public sealed class BrowserChatTests(BrowserFixture browser) : IClassFixture<Bro
         await bob.JoinGroupAsync(groupId, "Bob", "pw");
         await Expect(alice.Members).ToHaveCountAsync(2);
 
+        await using var other = await ChatClient.ConnectAsync(app);
+        var second = await other.CreateGroup("Carol", "pw2");
+
         await bob.LeaveGroup.ClickAsync();
         await Expect(bob.Page.Locator("#lobby-notice")).ToHaveTextAsync($"You left group #{groupId}.");
         await Expect(bob.Page.GetByText($"group chat #{groupId}")).ToHaveCountAsync(0);
         await Expect(bob.CreateGroup).ToBeVisibleAsync();
-        await Expect(bob.Page.Locator("#open-groups")).ToContainTextAsync("1 member");
+        await Expect(bob.YourName).ToBeFocusedAsync();
+        await Expect(bob.YourName).ToHaveValueAsync("Bob");
+        // The lobby was refreshed through ListGroups: it shows the group created while Bob was away from it.
+        await Expect(bob.Page.Locator("#open-groups > li")).ToHaveTextAsync(
+            [new Regex($@"Group #{groupId}\s*1 member"), new Regex($@"Group #{second.GroupId}\s*1 member")]);
 
         await Expect(alice.Notices.Last).ToHaveTextAsync("Bob left the group");
         await Expect(alice.Members.Locator(".member-name")).ToHaveTextAsync(["Alice"]);
