@@ -95,7 +95,8 @@ public class GatewayInteropTests
         await hub.Send(g, "last");
         await tcp.ExpectAsync("Hadas: last\n");
         // Some lines came as history, the rest live: the seam was crossed without a gap or a repeat.
-        Assert.InRange(deliveries["tcp"], 51, sent - 10);
+        // (The one send in flight when the join completed may be counted "after" yet land in the history.)
+        Assert.InRange(deliveries["tcp"], 50, sent - 10);
     }
 
     [Fact]
