@@ -9,6 +9,13 @@ using WebChat.Tests.Infrastructure;
 namespace WebChat.Tests.Reliability;
 
 /// <summary>
+/// Tests that read the server's log run alone: the app's Serilog logger is also the process-wide static one,
+/// so while other apps start in parallel, one app's events can land in another's logger.
+/// </summary>
+[CollectionDefinition(nameof(ServerLogCollection), DisableParallelization = true)]
+public sealed class ServerLogCollection;
+
+/// <summary>
 /// The app like <see cref="WebChatApplication"/> (real Kestrel port, gateway on port 0, test settings), whose
 /// Serilog pipeline also writes into <see cref="Log"/>: the app's logging picks up sinks registered as services.
 /// </summary>
