@@ -31,7 +31,7 @@ public static class ChatServiceCollectionExtensions
             // A 2000-character message is at most ~8 KiB of UTF-8 plus its envelope.
             o.MaximumReceiveMessageSize = 64 * 1024;
             o.EnableDetailedErrors = false;
-        });
+        }).AddMessagePackProtocol();
         services.AddHealthChecks();
         return services;
     }

@@ -21,6 +21,26 @@ public sealed class OpenGroupsTests : BunitContext
     }
 
     [Fact]
+    public void ListsAtMostFiftyAndCountsTheRest()
+    {
+        var groups = Enumerable.Range(1, 53).Select(id => new GroupSummary(id, 2)).ToList();
+        var list = Render<OpenGroups>(p => p.Add(c => c.Groups, groups));
+
+        Assert.Equal(OpenGroups.MaxShown, list.FindAll("#open-groups > li").Count);
+        var more = list.Find("#more-groups");
+        Assert.False(more.HasAttribute("hidden"));
+        Assert.Equal("and 3 more open groups", more.TextContent);
+    }
+
+    [Fact]
+    public void SaysNothingMoreWhenAllAreListed()
+    {
+        var list = Render<OpenGroups>(p => p.Add(c => c.Groups, [new GroupSummary(1, 1)]));
+
+        Assert.True(list.Find("#more-groups").HasAttribute("hidden"));
+    }
+
+    [Fact]
     public void SaysSoWhenNoGroupIsOpen()
     {
         var list = Render<OpenGroups>();

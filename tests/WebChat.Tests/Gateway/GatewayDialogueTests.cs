@@ -159,7 +159,7 @@ public class GatewayDialogueTests
         for (var cut = 1; cut < bytes.Length - 1; cut++)
         {
             await b.SendBytesAsync(bytes[..cut]);
-            await Task.Delay(20); // a separate packet, well inside the 150 ms pause rule
+            await Task.Delay(5); // a separate packet, well inside the 150 ms pause rule
             await b.SendBytesAsync(bytes[cut..]);
             await a.ExpectAsync("שהם 🌊: ש😀ם\n");
         }

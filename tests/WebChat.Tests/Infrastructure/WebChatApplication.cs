@@ -24,11 +24,15 @@ public sealed class WebChatApplication : WebApplicationFactory<Program>
     {
         if (settings is not null)
             foreach (var (k, v) in settings) _settings[k] = v;
-        UseKestrel(0);
+        // Kestrel on a free loopback port, chosen through the "urls" setting: UseKestrel(0) races with the
+        // app's own start and can throw "Addresses cannot be modified after the server has started"
+        // (dotnet/aspnetcore#67714, not fixed in 10.0.15).
+        UseKestrel();
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.UseSetting(WebHostDefaults.ServerUrlsKey, "http://127.0.0.1:0");
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
     }
 
