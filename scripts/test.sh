@@ -21,6 +21,46 @@ npm ci --no-audit --no-fund --loglevel=error
 echo "== dotnet build"
 dotnet build WebChat.sln -c Release -nologo -clp:ErrorsOnly
 
+echo "== dependency audit (vulnerable packages fail the run)"
+# A source without vulnerability data answers "no vulnerable packages" as well, so each audit proves it has data
+# (NuGet: a canary known to be vulnerable must be flagged; npm: the audit endpoint must answer) or says NOT CHECKED.
+# AUDIT_REQUIRED=1 turns NOT CHECKED into a failure.
+audit_status=0
+unchecked=()
+nuget_report=$(dotnet list WebChat.sln package --vulnerable --include-transitive 2>&1) || { echo "$nuget_report"; audit_status=1; }
+if grep -q "has the following vulnerable packages" <<<"$nuget_report"; then
+  echo "$nuget_report"; echo "NuGet: VULNERABLE packages (above)"; audit_status=1
+else
+  canary=$(mktemp -d)
+  printf '%s\n' '<Project Sdk="Microsoft.NET.Sdk"><PropertyGroup><TargetFramework>net10.0</TargetFramework><NuGetAudit>false</NuGetAudit></PropertyGroup>' \
+    '<ItemGroup><PackageReference Include="Newtonsoft.Json" Version="12.0.1" /></ItemGroup></Project>' > "$canary/canary.csproj"
+  if dotnet restore "$canary/canary.csproj" -v q >/dev/null 2>&1 &&
+     dotnet list "$canary/canary.csproj" package --vulnerable 2>&1 | grep -q "has the following vulnerable packages"; then
+    echo "NuGet: no vulnerable packages (direct and transitive)"
+  else
+    echo "NuGet: NOT CHECKED - the package source here serves no vulnerability data (the canary Newtonsoft.Json 12.0.1, known vulnerable, was not flagged)"
+    unchecked+=(NuGet)
+  fi
+  rm -rf "$canary"
+fi
+npm_verdict=$({ npm audit --audit-level=moderate --json 2>/dev/null || true; } | node -e '
+  let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
+    let j; try { j = JSON.parse(s); } catch { return console.log("unavailable: npm audit gave no report"); }
+    if (j.error || j.message) return console.log("unavailable: " + (j.message || j.error.summary));
+    const v = (j.metadata || {}).vulnerabilities || {};
+    const n = (v.moderate || 0) + (v.high || 0) + (v.critical || 0);
+    console.log(n > 0 ? "vulnerable: " + n : "clean");
+  });')
+case "$npm_verdict" in
+  clean) echo "npm: no moderate or worse advisories" ;;
+  vulnerable*) npm audit --audit-level=moderate || true; echo "npm: VULNERABLE packages (above)"; audit_status=1 ;;
+  *) echo "npm: NOT CHECKED - ${npm_verdict#unavailable: }"; unchecked+=(npm) ;;
+esac
+if [ ${#unchecked[@]} -gt 0 ]; then
+  echo "dependency audit: NOT CHECKED for ${unchecked[*]} on this machine (no advisory data reachable)"
+  if [ "${AUDIT_REQUIRED:-0}" = 1 ]; then audit_status=1; fi
+fi
+
 echo "== dotnet test"
 mkdir -p test-output
 set +e
@@ -33,4 +73,5 @@ passed=$(grep -Eo 'Passed: +[0-9]+' test-output/dotnet-test.log | awk '{s+=$2} E
 failed=$(grep -Eo 'Failed: +[0-9]+' test-output/dotnet-test.log | awk '{s+=$2} END {print s+0}')
 echo "tests: ${passed} passed, ${failed} failed"
 if [ "$passed" -eq 0 ]; then echo "no test ran" >&2; exit 1; fi
+if [ "$audit_status" -ne 0 ]; then echo "dependency audit failed (see above)" >&2; exit 1; fi
 exit "$status"

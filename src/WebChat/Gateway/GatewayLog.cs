@@ -27,6 +27,9 @@ internal static partial class GatewayLog
     [LoggerMessage(207, LogLevel.Information, "TCP gateway stopping; connections told that the server is shutting down: {Count}")]
     public static partial void Stopping(ILogger log, int count);
 
+    [LoggerMessage(209, LogLevel.Information, "Line refused: longer than {Limit} bytes; discarded")]
+    public static partial void LineTooLong(ILogger log, int limit);
+
     [LoggerMessage(208, LogLevel.Error, "TCP session failed")]
     public static partial void SessionFailed(ILogger log, Exception exception);
 }

@@ -153,6 +153,7 @@ public sealed partial class TcpSession
     private ValueTask<bool> HandleAsync(LineStatus status, in ReadOnlySequence<byte> line)
     {
         if (status == LineStatus.Line) return HandleLineAsync(LineFramer.Decode(line));
+        GatewayLog.LineTooLong(_log, LineFramer.MaxLineBytes);
         Send(GatewayTexts.LineTooLong);
         Prompt();
         return ValueTask.FromResult(true);

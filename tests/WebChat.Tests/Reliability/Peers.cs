@@ -2,7 +2,11 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading.Channels;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.SignalR.Client;
 using WebChat.Gateway;
 using WebChat.Groups;
@@ -30,10 +34,10 @@ public sealed class TcpPeer : IAsyncDisposable
         _receiving = Task.Run(ReceiveAsync);
     }
 
-    public static int GatewayPort(WebChatApplication app)
+    public static int GatewayPort(WebApplicationFactory<Program> app)
     {
-        _ = app.BaseAddress;
-        return app.Get<GatewayEndpoint>().Port;
+        app.StartServer();
+        return app.Services.GetRequiredService<GatewayEndpoint>().Port;
     }
 
     public static async Task<TcpPeer> ConnectAsync(int port, string from = "127.0.0.1")
@@ -239,7 +243,12 @@ public sealed class HubPeer : IAsyncDisposable
         return peer;
     }
 
-    public static int Port(WebChatApplication app) => app.BaseAddress.Port;
+    public static int Port(WebApplicationFactory<Program> app)
+    {
+        app.StartServer();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(address.Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1")).Port;
+    }
 
     public Task<JoinedGroup> CreateGroup(string name, string password) => Connection.InvokeAsync<JoinedGroup>("CreateGroup", name, password);
 

@@ -21,7 +21,7 @@ public class ProxyFaultTests
     public async Task TinyDelayedChunksOnBothDoorsDeliverEveryMessageOnceInTheGroupsOrder()
     {
         await using var app = new WebChatApplication(Fast);
-        await using var hubProxy = new FaultProxy(HubPeer.Port(app)) { MaxChunk = 7, DelayPerChunk = TimeSpan.FromMilliseconds(1) };
+        await using var hubProxy = new FaultProxy(HubPeer.Port(app)) { MaxChunk = 16, DelayPerChunk = TimeSpan.FromMilliseconds(1) };
         await using var tcpProxy = new FaultProxy(TcpPeer.GatewayPort(app)) { MaxChunk = 3, DelayPerChunk = TimeSpan.FromMilliseconds(1) };
 
         await using var observer = await HubPeer.ConnectAsync(HubPeer.Port(app));
@@ -34,7 +34,7 @@ public class ProxyFaultTests
         await directTcp.JoinGroupAsync(g, "DirectTcp", "pw");
         await observer.Heard.TakeAsync(3); // the three joins
 
-        const int each = 25;
+        const int each = 20;
         await Task.WhenAll(
             Task.Run(async () => { for (var i = 0; i < each; i++) await slowHub.Send(g, $"hub {i}"); }),
             Task.Run(async () => { for (var i = 0; i < each; i++) await slowTcp.SendAsync($"slow tcp {i}"); }),

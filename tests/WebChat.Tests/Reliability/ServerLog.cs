@@ -1,50 +1,66 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Formatting.Display;
+using WebChat.Tests.Infrastructure;
+
 namespace WebChat.Tests.Reliability;
 
 /// <summary>
-/// The server's own Serilog output, sent to a file through the app's configuration (Serilog:WriteTo), so a
-/// test can check what the server logged about what it refused.
+/// Tests that read the server's log run alone: the app's Serilog logger is also the process-wide static one,
+/// so while other apps start in parallel, one app's events can land in another's logger.
 /// </summary>
-public sealed class ServerLog : IDisposable
+[CollectionDefinition(nameof(ServerLogCollection), DisableParallelization = true)]
+public sealed class ServerLogCollection;
+
+/// <summary>
+/// The app like <see cref="WebChatApplication"/> (real Kestrel port, gateway on port 0, test settings), whose
+/// Serilog pipeline also writes into <see cref="Log"/>: the app's logging picks up sinks registered as services.
+/// </summary>
+public sealed class LoggedApplication : WebApplicationFactory<Program>
 {
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"webchat-{Guid.NewGuid():N}.log");
-
-    /// <summary>Settings that add the file sink; merge them into the app's settings.</summary>
-    public Dictionary<string, string?> Settings(Dictionary<string, string?>? more = null)
+    private readonly Dictionary<string, string?> _settings = new()
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Serilog:WriteTo:0:Name"] = "File",
-            ["Serilog:WriteTo:0:Args:path"] = Path,
-            ["Serilog:WriteTo:0:Args:outputTemplate"] = "{Level:u3} {Message:lj}{NewLine}{Exception}",
-        };
-        foreach (var (k, v) in more ?? []) settings[k] = v;
-        return settings;
+        ["Chat:Gateway:Port"] = "0",
+        ["Chat:PasswordHashIterations"] = "1000",
+    };
+
+    public LoggedApplication(IDictionary<string, string?>? settings = null)
+    {
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) _settings[k] = v;
+        UseKestrel(0);
     }
 
-    public string[] Lines()
+    public ServerLog Log { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        if (!File.Exists(Path)) return [];
-        using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var (k, v) in _settings) builder.UseSetting(k, v);
+        builder.ConfigureServices(s => s.AddSingleton<ILogEventSink>(Log));
     }
+}
+
+/// <summary>What the server logged, as "LVL message" lines, for checking what it refused and that it never failed.</summary>
+public sealed class ServerLog : ILogEventSink
+{
+    private static readonly MessageTemplateTextFormatter Format = new("{Level:u3} {Message:lj}{Exception}");
+    private readonly SynchronizedList<string> _lines = new();
+
+    public void Emit(LogEvent logEvent)
+    {
+        var line = new StringWriter();
+        Format.Format(logEvent, line);
+        _lines.Add(line.ToString());
+    }
+
+    public List<string> Lines() => _lines.Snapshot();
 
     public int Count(string fragment) => Lines().Count(l => l.Contains(fragment, StringComparison.Ordinal));
 
     /// <summary>Waits (bounded) until at least <paramref name="count"/> lines contain <paramref name="fragment"/>.</summary>
-    public async Task WaitForAsync(string fragment, int count = 1, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        int seen;
-        while ((seen = Count(fragment)) < count)
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The server logged \"{fragment}\" {seen} times, expected {count}");
-            await Task.Delay(50);
-        }
-    }
-
-    public void Dispose()
-    {
-        try { File.Delete(Path); } catch (IOException) { }
-    }
+    public Task WaitForAsync(string fragment, int count = 1, TimeSpan? timeout = null) =>
+        _lines.WaitUntilAsync(l => l.Count(x => x.Contains(fragment, StringComparison.Ordinal)) >= count,
+            timeout ?? TimeSpan.FromSeconds(10), $"{count} log lines with \"{fragment}\"");
 }
