@@ -40,10 +40,20 @@ public sealed class ChatHub(ChatGroups groups, ChatMetrics metrics, ILogger<Chat
     private Member Caller => new(Door.Hub, Context.ConnectionId,
         Context.GetHttpContext()?.Connection.RemoteIpAddress?.ToString() ?? "unknown");
 
-    private static async Task<T> Translate<T>(Func<Task<T>> call)
+    /// <summary>
+    /// A refusal becomes a HubException in its own words, and is not an error of the server: SignalR's
+    /// own "Failed to invoke hub method" error log is silenced in appsettings, so anything else that
+    /// fails is logged here instead.
+    /// </summary>
+    private async Task<T> Translate<T>(Func<Task<T>> call, [System.Runtime.CompilerServices.CallerMemberName] string method = "")
     {
         try { return await call(); }
         catch (ChatException e) { throw new HubException(e.Message); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            HubLog.Failed(log, e, method, Context.ConnectionId);
+            throw;
+        }
     }
 }
 
@@ -54,4 +64,7 @@ internal static partial class HubLog
 
     [LoggerMessage(101, LogLevel.Information, "Connection closed: hub {ConnectionId} from {Address} ({Reason})")]
     public static partial void Closed(ILogger log, string connectionId, string address, string reason);
+
+    [LoggerMessage(102, LogLevel.Error, "Hub method {Method} failed for {ConnectionId}")]
+    public static partial void Failed(ILogger log, Exception exception, string method, string connectionId);
 }
