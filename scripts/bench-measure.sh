@@ -39,7 +39,7 @@ run_part() {
     conns10k) # 10,000 connections, half TCP half WebSocket, 100 groups, 1 msg/s per group
       start conns10k
       bench "mixed/conns10k" --adapter mixed --target 127.0.0.1:5555 --hub 127.0.0.1:8080 --tcp-fraction 0.5 \
-        -G "${CONNS_G:-100}" -M "${CONNS_M:-100}" -S 1 -r 1 -D 20 -W 5 --setup-deadline 240 ;;
+        -G "${CONNS_G:-100}" -M "${CONNS_M:-100}" -S 1 -r 1 -D 20 -W 5 --setup-deadline 420 ;;
     idle)     # idle RSS per connection: 5000 connections on one door, fresh server each
       start idle-tcp;  bench "tcp/idle5000" --adapter legacy --target 127.0.0.1:5555 -G 100 -M 50 -S 1 -r 1 -D 10 -W 2 --setup-deadline 120
       start idle-ws;   bench "ws-json/idle5000" --adapter signalr --target 127.0.0.1:8080 -G 100 -M 50 -S 1 -r 1 -D 10 -W 2 --setup-deadline 120 ;;
