@@ -18,9 +18,11 @@ FINDMAX=(-G 1 -M 200 -S 5 -r 10 --find-max --p99-bound-ms 100 --step-factor 1.5 
 dotnet build src/WebChat/WebChat.csproj -c Release -nologo -v q -clp:ErrorsOnly >&2
 scripts/bench.sh --help >/dev/null
 pid=""
+metrics=http://127.0.0.1:8080/metrics
+export TARGET_ARGS="--metrics-url $metrics"
 start() { scripts/bench-server.sh --stop; pid="$(BUILD=0 scripts/bench-server.sh)"; echo "== $(date -u +%T) fresh WebChat pid $pid: $*; load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2; }
 trap 'scripts/bench-server.sh --stop' EXIT
-bench() { local label="$1"; shift; scripts/bench.sh "$@" "${extra[@]}" --server-pid "$pid" --label "$label" --json-out "$out/webchat.jsonl" >/dev/null 2>>"$out/webchat.log"; }
+bench() { local label="$1"; shift; scripts/bench.sh "$@" "${extra[@]}" --server-pid "$pid" --metrics-url "$metrics" --label "$label" --json-out "$out/webchat.jsonl" >/dev/null 2>>"$out/webchat.log"; }
 
 run_part() {
   local part="$1"

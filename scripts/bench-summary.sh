@@ -12,13 +12,16 @@ def rows(name):
 def side(r): return r["label"].split("/")[0]
 def f(x, n=2): return "-" if x is None else (f"{x:.{n}f}" if isinstance(x, float) else str(x))
 def lat(r): return r.get("latencyMs", {})
+def alloc(r):
+    m = r.get("serverMetrics") or {}
+    return "-" if not m else f'{m.get("allocatedBytesPerDelivery")} / {m.get("workItemsPerDelivery")}'
 def acc(r): return f'{r.get("lost")}/{r.get("duplicated")}/{r.get("outOfOrder")}'
 
 print("### Fan-out (G=1 M=200 S=5 r=10, D=20 s), TCP door vs ngIRCd, one row per round\n")
-print("| round | side | deliv/s | p50 ms | p99 ms | max ms | lost/dup/ooo | server CPU % | machine busy % |\n|---|---|---|---|---|---|---|---|---|")
+print("| round | side | deliv/s | p50 ms | p99 ms | max ms | lost/dup/ooo | server CPU % | machine busy % | server B allocated / work items per delivery |\n|---|---|---|---|---|---|---|---|---|---|")
 fan = rows("compare-fanout.jsonl")
 for r in fan:
-    print(f'| {r["label"].split("/")[-1]} | {side(r)} | {r["deliveriesPerSec"]:.0f} | {f(lat(r)["p50"])} | {f(lat(r)["p99"])} | {f(lat(r)["max"])} | {acc(r)} | {f(r.get("serverCpuPctOfOneCore"),1)} | {f(r.get("machineBusyPct"),1)} |')
+    print(f'| {r["label"].split("/")[-1]} | {side(r)} | {r["deliveriesPerSec"]:.0f} | {f(lat(r)["p50"])} | {f(lat(r)["p99"])} | {f(lat(r)["max"])} | {acc(r)} | {f(r.get("serverCpuPctOfOneCore"),1)} | {f(r.get("machineBusyPct"),1)} | {alloc(r)} |')
 for s in ("target", "ngircd"):
     xs = [r for r in fan if side(r) == s]
     if xs: print(f'\nmedian {s}: deliveries/s {st.median(r["deliveriesPerSec"] for r in xs):.0f}, p99 {st.median(lat(r)["p99"] for r in xs):.2f} ms, server CPU {st.median(r.get("serverCpuPctOfOneCore") or 0 for r in xs):.1f} %')
@@ -30,9 +33,9 @@ def fm(r):
     steps = [s for s in r.get("steps", []) if s.get("pass")]
     last = steps[-1] if steps else {}
     return (f'| {r["label"]} | {r["maxSustainedDeliveriesPerSec"]:.0f} | {r.get("atSendersPerGroup")} x {r.get("atRatePerSender")} ({f(r.get("atOfferedMsgsPerSec"),1)}) '
-            f'| {f(r.get("atP99Ms"))} | {acc(last) if last else "-"} | {f(last.get("serverCpuPctOfOneCore"),1)} | {f(last.get("generatorCpuPctOfOneCore"),1)} | {r.get("stopReason")} |')
+            f'| {f(r.get("atP99Ms"))} | {acc(last) if last else "-"} | {f(last.get("serverCpuPctOfOneCore"),1)} | {f(last.get("generatorCpuPctOfOneCore"),1)} | {alloc(last) if last else "-"} | {r.get("stopReason")} |')
 print("\n### Find-max (fan-out shape, x1.5 steps of 8 s, p99 bound 100 ms)\n")
-print("| run | max sustained deliv/s | at S x r (msg/s) | p99 at max ms | lost/dup/ooo at max | server CPU % | generator CPU % | stopped because |\n|---|---|---|---|---|---|---|---|")
+print("| run | max sustained deliv/s | at S x r (msg/s) | p99 at max ms | lost/dup/ooo at max | server CPU % | generator CPU % | B alloc / work items per delivery | stopped because |\n|---|---|---|---|---|---|---|---|---|")
 allfm = rows("compare-findmax.jsonl") + [r for r in rows("webchat.jsonl") if r["chatload"] == "find-max"]
 for r in allfm: print(fm(r))
 tcp = next((r["maxSustainedDeliveriesPerSec"] for r in allfm if r["label"].startswith("target/")), None)
@@ -47,12 +50,12 @@ for r in rows("compare-half.jsonl"):
     print(f'| {side(r)} | {f(r.get("offeredMsgsPerSec"),1)} | {r["deliveriesPerSec"]:.0f} | {f(lat(r)["p50"])} | {f(lat(r)["p99"])} | {f(lat(r)["max"])} | {acc(r)} | {f(r.get("serverCpuPctOfOneCore"),1)} |')
 
 print("\n### Connections\n")
-print("| run | conns ok/tried (by door) | setup s | sent | expected | received | lost/dup/ooo | p50 ms | p99 ms | max ms | p99 by door | RSS base→setup MiB | RSS/conn KiB | server CPU % |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| run | conns ok/tried (by door) | setup s | sent | expected | received | lost/dup/ooo | p50 ms | p99 ms | max ms | p99 by door | RSS base→setup MiB | RSS/conn KiB | server CPU % | B alloc / work items per delivery |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for r in rows("webchat.jsonl"):
     if r["chatload"] != "result": continue
     c = r["connections"]; s = r.get("server", {})
     bd = ", ".join(f'{k} {v}' for k, v in c.get("byDoor", {}).items())
     pd = ", ".join(f'{k} {v["p99"]}' for k, v in r.get("byDoor", {}).items())
     print(f'| {r["label"]} | {c["established"]}/{c["attempted"]} ({bd}) | {c["setupSeconds"]} | {r["sent"]} | {r["expected"]} | {r["received"]} | {acc(r)} | {f(lat(r)["p50"])} | {f(lat(r)["p99"])} | {f(lat(r)["max"])} | {pd} '
-          f'| {s.get("rssBaselineKiB",0)/1024:.1f}→{s.get("rssAfterSetupKiB",0)/1024:.1f} | {s.get("rssPerConnectionKiB")} | {f(r.get("serverCpuPctOfOneCore"),1)} |')
+          f'| {s.get("rssBaselineKiB",0)/1024:.1f}→{s.get("rssAfterSetupKiB",0)/1024:.1f} | {s.get("rssPerConnectionKiB")} | {f(r.get("serverCpuPctOfOneCore"),1)} | {alloc(r)} |')
 PY
