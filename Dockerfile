@@ -17,7 +17,7 @@ RUN dotnet restore src/WebChat/WebChat.csproj
 
 COPY src/ src/
 COPY wwwroot/ wwwroot/
-RUN dotnet publish src/WebChat/WebChat.csproj -c Release -o /app --no-restore -p:UseAppHost=false
+RUN dotnet publish src/WebChat/WebChat.csproj -c Release -o /app --no-restore
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app

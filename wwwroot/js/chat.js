@@ -29,23 +29,42 @@ const connection = new signalR.HubConnectionBuilder()
     .configureLogging(signalR.LogLevel.Warning)
     .build();
 
-connection.on("MessageReceived", message => {
+// Events that arrive while a create, join or rejoin is in flight may be newer than the snapshot it returns:
+// hold them until the room shows the snapshot, then apply them (message ids keep anything from showing twice).
+let held = null;
+
+function on(event, handler) {
+    connection.on(event, (...args) => held ? held.push(() => handler(...args)) : handler(...args));
+}
+
+on("MessageReceived", message => {
     if (session && message.groupId === session.groupId) addMessage(message);
 });
-connection.on("MemberJoined", (groupId, userName) => {
+on("MemberJoined", (groupId, userName) => {
     if (!session || groupId !== session.groupId) return;
     addMember(userName);
     addNotice(`${userName} joined the group`, "joined");
 });
-connection.on("MemberLeft", (groupId, userName) => {
+on("MemberLeft", (groupId, userName) => {
     if (!session || groupId !== session.groupId) return;
     removeMember(userName);
     addNotice(`${userName} left the group`, "left");
 });
+
+async function enterWith(invoke, options) {
+    const events = held = [];
+    try {
+        enterRoom(await invoke(), options);
+    } finally {
+        if (held === events) held = null;
+        for (const apply of events) apply();
+    }
+}
+
 connection.onreconnecting(() => setConnection("reconnecting"));
 connection.onreconnected(async () => {
     setConnection("connected");
-    await afterConnect(false);
+    await afterConnect();
 });
 connection.onclose(() => start());
 
@@ -71,28 +90,33 @@ async function start() {
         }
     }
     setConnection("connected");
-    await afterConnect(true);
+    await afterConnect();
 }
 
-async function afterConnect(freshPage) {
-    if (session) await rejoin(freshPage);
+async function afterConnect() {
+    if (session) await rejoin();
     else await refreshGroups();
 }
 
-// A fresh page asks for the whole history and marks what came after the last message it saw;
-// a reconnect asks only for what it missed.
-async function rejoin(freshPage) {
+// A page that has not shown the room yet (a reload) asks for the whole history and marks what came
+// after the last message it saw; a reconnect asks only for what it missed.
+let roomShown = false;
+
+async function rejoin() {
     const previous = session;
+    const fresh = !roomShown;
     try {
-        const joined = await connection.invoke("Rejoin", previous.token, freshPage ? 0 : previous.lastSeen);
-        enterRoom(joined, { fresh: freshPage, newAfter: freshPage ? previous.lastSeen : null });
+        await enterWith(() => connection.invoke("Rejoin", previous.token, fresh ? 0 : previous.lastSeen),
+            { fresh, newAfter: fresh ? previous.lastSeen : null });
     } catch (error) {
         if (!isRefusal(error)) return;   // the connection dropped again: the next reconnect tries again
         clearSession();
         session = null;
-        showLobby(`You were away too long and left group chat #${previous.groupId}. Join it again with its password.`);
+        // Lobby words say "group #N": "group chat #N" on the page means you are in it.
+        showLobby(`You were away too long and left group #${previous.groupId}. Join it again with its password.`);
         ui.userName.value = previous.userName;
         ui.groupId.value = String(previous.groupId);
+        ui.password.focus();
         await refreshGroups();
     }
 }
@@ -101,6 +125,7 @@ async function rejoin(freshPage) {
 
 ui.entryForm.addEventListener("submit", async event => {
     event.preventDefault();
+    if (ui.entryForm.getAttribute("aria-busy") === "true") return;
     const join = event.submitter === ui.joinButton;
     const invalid = validateEntry({ userName: ui.userName, password: ui.password, groupId: ui.groupId }, join);
     if (invalid) return showEntryError(invalid.message, invalid.field);
@@ -109,12 +134,12 @@ ui.entryForm.addEventListener("submit", async event => {
 
     setBusy(true);
     try {
-        const joined = join
-            ? await connection.invoke("JoinGroup", Number(ui.groupId.value.trim()), ui.userName.value.trim(), ui.password.value)
-            : await connection.invoke("CreateGroup", ui.userName.value.trim(), ui.password.value);
+        const [userName, password] = [ui.userName.value.trim(), ui.password.value];
+        await enterWith(() => join
+            ? connection.invoke("JoinGroup", Number(ui.groupId.value.trim()), userName, password)
+            : connection.invoke("CreateGroup", userName, password), { fresh: true });
         ui.password.value = "";
         showEntryError("");
-        enterRoom(joined, { fresh: true });
     } catch (error) {
         const message = errorText(error, connection.state);
         showEntryError(message, fieldFor(message, { userName: ui.userName, password: ui.password, groupId: ui.groupId }));
@@ -123,12 +148,14 @@ ui.entryForm.addEventListener("submit", async event => {
     }
 });
 
-// Enter in the Group ID field means Join group (elsewhere the form's first button, Create group).
-ui.groupId.addEventListener("keydown", event => {
-    if (event.key !== "Enter" || event.isComposing) return;
-    event.preventDefault();
-    ui.entryForm.requestSubmit(ui.joinButton);
-});
+// Enter joins when a group ID is filled in (an invite), and creates a group otherwise.
+for (const input of [ui.userName, ui.password, ui.groupId]) {
+    input.addEventListener("keydown", event => {
+        if (event.key !== "Enter" || event.isComposing) return;
+        event.preventDefault();
+        ui.entryForm.requestSubmit(ui.groupId.value.trim() ? ui.joinButton : ui.createButton);
+    });
+}
 
 for (const input of [ui.userName, ui.password, ui.groupId])
     input.addEventListener("input", () => input.removeAttribute("aria-invalid"));
@@ -148,12 +175,14 @@ function setBusy(busy) {
 
 function showEntryError(message, field) {
     ui.entryError.textContent = message;
-    // Enter in the Group ID field means Join group (elsewhere the form's first button, Create group).
-ui.groupId.addEventListener("keydown", event => {
-    if (event.key !== "Enter" || event.isComposing) return;
-    event.preventDefault();
-    ui.entryForm.requestSubmit(ui.joinButton);
-});
+    // Enter joins when a group ID is filled in (an invite), and creates a group otherwise.
+for (const input of [ui.userName, ui.password, ui.groupId]) {
+    input.addEventListener("keydown", event => {
+        if (event.key !== "Enter" || event.isComposing) return;
+        event.preventDefault();
+        ui.entryForm.requestSubmit(ui.groupId.value.trim() ? ui.joinButton : ui.createButton);
+    });
+}
 
 for (const input of [ui.userName, ui.password, ui.groupId]) input.removeAttribute("aria-invalid");
     if (field) {
@@ -177,7 +206,9 @@ async function refreshGroups() {
 setInterval(() => { if (!document.hidden) refreshGroups(); }, 10000);
 
 function showLobby(notice) {
+    roomShown = false;
     ui.room.hidden = true;
+    ui.roomTitle.textContent = "";
     ui.lobby.hidden = false;
     ui.lobbyNotice.textContent = notice ?? "";
     ui.lobbyNotice.hidden = !notice;
@@ -209,6 +240,7 @@ function enterRoom(joined, { fresh, newAfter = null }) {
     saveSession(session);
     ui.lobby.hidden = true;
     ui.room.hidden = false;
+    roomShown = true;
     document.body.classList.add("in-room");
     updateTitle();
     ui.sendError.textContent = "";
@@ -332,7 +364,7 @@ ui.leave.addEventListener("click", async () => {
     clearSession();
     session = null;
     ui.userName.value = userName;
-    showLobby(`You left group chat #${groupId}.`);
+    showLobby(`You left group #${groupId}.`);
     await refreshGroups();
 });
 

@@ -103,14 +103,16 @@ public sealed class TcpGateway(
             }
             GatewayLog.Opened(_log, member.ConnectionId, address);
             metrics.ConnectionOpened(Door.Tcp);
+            var session = new TcpSession(connection, member, groups, sessions, metrics, _options, time, _log);
             try
             {
-                var session = new TcpSession(connection, member, groups, sessions, metrics, _options, time, _log);
                 await session.RunAsync();
             }
             finally
             {
+                // The address's slot is free before the peer sees the close.
                 Exit(address);
+                await session.CloseAsync();
                 metrics.ConnectionClosed(Door.Tcp);
                 GatewayLog.Closed(_log, member.ConnectionId, address);
             }

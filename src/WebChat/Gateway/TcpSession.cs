@@ -32,6 +32,7 @@ public sealed class TcpSession
     private int _groupId;
     private TaskCompletionSource? _left;
     private ITimer? _timer;
+    private Task? _writer;
     private volatile bool _stopping;
     private int _dropped;
 
@@ -49,9 +50,10 @@ public sealed class TcpSession
 
     private bool InDialogue => _state != State.Chat;
 
+    /// <summary>Runs the dialogue until the user leaves or the connection drops; the member is released before it returns.</summary>
     public async Task RunAsync()
     {
-        var writer = _out.RunWriterAsync(_connection.Transport.Output);
+        _writer = _out.RunWriterAsync(_connection.Transport.Output);
         _sessions.Add(this);
         try
         {
@@ -64,11 +66,17 @@ public sealed class TcpSession
             try { await _groups.ConnectionClosedAsync(Member, keepForGrace: false); }
             catch (Exception ex) { _log.LogWarning(ex, "Could not release the TCP member after its connection closed"); }
             _sessions.Remove(this);
-            _out.Complete();
             _timer?.Dispose();
-            try { await writer.WaitAsync(TimeSpan.FromSeconds(2)); }
-            catch (TimeoutException) { _connection.Abort(new ConnectionAbortedException("The peer did not take its last output")); }
         }
+    }
+
+    /// <summary>Sends what is still queued (a goodbye, the shutdown notice), then closes the output.</summary>
+    public async Task CloseAsync()
+    {
+        _out.Complete();
+        if (_writer is null) return;
+        try { await _writer.WaitAsync(TimeSpan.FromSeconds(2)); }
+        catch (TimeoutException) { _connection.Abort(new ConnectionAbortedException("The peer did not take its last output")); }
     }
 
     /// <summary>Queues bytes for this user; false (and the connection cut) when it has too much unsent.</summary>
@@ -302,8 +310,9 @@ public sealed class TcpSession
                 Notice(e);
                 break;
             default:
+                // Not (or no longer) a member, or the store is unavailable: back to the menu.
                 Notice(e);
-                _state = _state == State.Chat ? State.Chat : State.Menu;
+                _state = State.Menu;
                 break;
         }
         Prompt();
@@ -330,7 +339,7 @@ public sealed class TcpSession
     private void DropSlowReceiver()
     {
         if (Interlocked.Exchange(ref _dropped, 1) == 1) return;
-        GatewayLog.SlowReceiver(_log, _out.UnsentBytes);
+        GatewayLog.SlowReceiver(_log, ConnectionId, Member.Address, _out.UnsentBytes);
         _metrics.SlowReceiverDropped(Door.Tcp);
         _connection.Abort(new ConnectionAbortedException("Too much unsent output: the receiver is not reading"));
     }

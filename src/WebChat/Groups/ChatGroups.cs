@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using WebChat.Store;
 
+
 namespace WebChat.Groups;
 
 /// <summary>
@@ -21,6 +22,7 @@ public sealed class ChatGroups : IDisposable
     private readonly ChatMetrics _metrics;
     private readonly PartitionedRateLimiter<string> _flood;
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _graceTimers = new();
+    private readonly SemaphoreSlim[] _passwordStripes = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
 
     public ChatGroups(IGroupStore store, PasswordHasher hasher, RejoinTokens tokens, LocalMemberships local,
         IOptions<ChatOptions> options, TimeProvider time, ChatMetrics metrics, ILogger<ChatGroups> log)
@@ -67,21 +69,7 @@ public sealed class ChatGroups : IDisposable
         var pw = Rules.ValidPassword(password);
         if (_local.Find(caller.ConnectionId, groupId) is not null)
             throw new ChatException(ChatError.NameTaken, $"You are already a member of group {groupId}");
-        if (await _store.IsThrottledAsync(caller.Address, ct))
-        {
-            _log.PasswordThrottled(caller.Address, caller.Door, caller.ConnectionId);
-            _metrics.PasswordFailure(throttled: true);
-            throw new ChatException(ChatError.Throttled,
-                $"Too many wrong passwords from your address; wait a minute before trying again");
-        }
-        var secret = await _store.GetSecretAsync(groupId, ct) ?? throw ChatException.UnknownGroup(groupId);
-        if (!_hasher.Verify(pw, secret.PasswordHash))
-        {
-            await _store.RecordPasswordFailureAsync(caller.Address, ct);
-            _log.PasswordRefused(groupId, caller.Address, caller.Door, caller.ConnectionId);
-            _metrics.PasswordFailure(throttled: false);
-            throw ChatException.WrongPassword(groupId);
-        }
+        var secret = await CheckPasswordAsync(caller, groupId, pw, ct);
         var snapshot = await _store.AddMemberAsync(groupId, secret.Epoch, NewMember(caller, name), ct);
         _log.Joined(name, groupId, caller.Door, caller.ConnectionId, caller.Address);
         _metrics.MemberJoined(caller.Door);
@@ -166,6 +154,33 @@ public sealed class ChatGroups : IDisposable
     {
         foreach (var timer in _graceTimers.Values) timer.Cancel();
         _flood.Dispose();
+    }
+
+    /// <summary>
+    /// The throttle check, the hash comparison and the failure count run as one step per client address
+    /// (striped locks), so parallel guesses from one address cannot slip past the allowance.
+    /// </summary>
+    private async Task<GroupSecret> CheckPasswordAsync(Member caller, int groupId, string password, CancellationToken ct)
+    {
+        var stripe = _passwordStripes[(uint)StringComparer.Ordinal.GetHashCode(caller.Address) % (uint)_passwordStripes.Length];
+        await stripe.WaitAsync(ct);
+        try
+        {
+            if (await _store.IsThrottledAsync(caller.Address, ct))
+            {
+                _log.PasswordThrottled(caller.Address, caller.Door, caller.ConnectionId);
+                _metrics.PasswordFailure(throttled: true);
+                throw new ChatException(ChatError.Throttled,
+                    "Too many wrong passwords from your address; wait a minute before trying again");
+            }
+            var secret = await _store.GetSecretAsync(groupId, ct) ?? throw ChatException.UnknownGroup(groupId);
+            if (_hasher.Verify(password, secret.PasswordHash)) return secret;
+            await _store.RecordPasswordFailureAsync(caller.Address, ct);
+            _log.PasswordRefused(groupId, caller.Address, caller.Door, caller.ConnectionId);
+            _metrics.PasswordFailure(throttled: false);
+            throw ChatException.WrongPassword(groupId);
+        }
+        finally { stripe.Release(); }
     }
 
     private MemberRecord NewMember(Member caller, string name) =>

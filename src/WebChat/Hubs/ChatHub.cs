@@ -21,7 +21,7 @@ public sealed class ChatHub(ChatGroups groups, ChatMetrics metrics, ILogger<Chat
     public Task<ChatMessage?> SendMessage(int groupId, string text) =>
         Translate(() => groups.SendAsync(Caller, groupId, text));
 
-    public Task<IReadOnlyList<GroupSummary>> ListGroups() => groups.ListAsync();
+    public Task<IReadOnlyList<GroupSummary>> ListGroups() => Translate(() => groups.ListAsync());
 
     public override Task OnConnectedAsync()
     {

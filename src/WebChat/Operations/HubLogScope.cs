@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Reflection;
 using Microsoft.AspNetCore.SignalR;
 
 namespace WebChat.Operations;
@@ -9,6 +11,8 @@ namespace WebChat.Operations;
 /// </summary>
 public sealed class HubLogScope(ILogger<HubLogScope> log) : IHubFilter
 {
+    private static readonly ConcurrentDictionary<MethodInfo, int> GroupIdIndex = new();
+
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
     {
         using var scope = log.BeginScope(Properties(context.Context, GroupIdOf(context)));
@@ -36,9 +40,7 @@ public sealed class HubLogScope(ILogger<HubLogScope> log) : IHubFilter
 
     private static int? GroupIdOf(HubInvocationContext context)
     {
-        var parameters = context.HubMethod.GetParameters();
-        for (var i = 0; i < parameters.Length && i < context.HubMethodArguments.Count; i++)
-            if (parameters[i].Name == "groupId" && context.HubMethodArguments[i] is int id) return id;
-        return null;
+        var index = GroupIdIndex.GetOrAdd(context.HubMethod, m => Array.FindIndex(m.GetParameters(), p => p.Name == "groupId"));
+        return index >= 0 && index < context.HubMethodArguments.Count && context.HubMethodArguments[index] is int id ? id : null;
     }
 }

@@ -45,6 +45,16 @@ public static class OperationsExtensions
                 diagnostics.Set("Address", http.Connection.RemoteIpAddress?.ToString());
         });
         app.MapPrometheusScrapingEndpoint();
+
+        // Once shutdown begins, new hub connections are refused: a client told to reconnect
+        // (a browser retries at once) must not land on this node again
+        var stopping = app.Lifetime.ApplicationStopping;
+        app.Use((http, next) =>
+        {
+            if (!stopping.IsCancellationRequested || !http.Request.Path.StartsWithSegments("/hubs")) return next(http);
+            http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return Task.CompletedTask;
+        });
         return app;
     }
 

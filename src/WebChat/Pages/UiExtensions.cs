@@ -11,7 +11,13 @@ public static class UiExtensions
 
     public static WebApplication MapChatUi(this WebApplication app)
     {
-        app.UseStaticFiles();
+        // The page links its files with a content hash (?v=..., asp-append-version), so those keep for good;
+        // the modules import each other without one, so they are revalidated (ETag) on every load.
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            OnPrepareResponse = c => c.Context.Response.Headers.CacheControl =
+                c.Context.Request.Query.ContainsKey("v") ? "public, max-age=31536000, immutable" : "no-cache",
+        });
         app.MapRazorPages();
         return app;
     }

@@ -18,16 +18,29 @@ public sealed class BrowserChatTests(BrowserFixture browser) : IClassFixture<Bro
         await alice.ScreenshotAsync("lobby-empty");
 
         var groupId = await alice.CreateGroupAsync("Alice", "tea & cake");
+        await Expect(alice.Message).ToBeFocusedAsync();
         await Expect(alice.Page.Locator("#room-id")).ToHaveTextAsync(groupId.ToString());
         await Expect(alice.Page.Locator("#no-messages")).ToBeVisibleAsync();
+        await alice.Button("Copy ID").ClickAsync();
+        await Expect(alice.Page.Locator("#copy-status")).ToHaveTextAsync("ID copied");
+        Assert.Equal(groupId.ToString(), await alice.Page.EvaluateAsync<string>("navigator.clipboard.readText()"));
+        await alice.Button("Copy invite link").ClickAsync();
+        await Expect(alice.Page.Locator("#copy-status")).ToHaveTextAsync("Invite link copied");
+        var invite = await alice.Page.EvaluateAsync<string>("navigator.clipboard.readText()");
+        Assert.Equal(new Uri(app.BaseAddress, $"/?join={groupId}"), new Uri(invite));
         await alice.SayAsync("Said before Bob came");
 
-        // Bob's lobby lists the group, server-rendered with its member count.
-        await using var bob = await browser.OpenAsync(app.BaseAddress, width: 390, height: 844);
+        // Bob opens the invite link: his lobby lists the group (server-rendered, with its member count) and the ID is filled in.
+        await using var bob = await browser.OpenAsync(app.BaseAddress, width: 390, height: 844, path: new Uri(invite).PathAndQuery);
+        await Expect(bob.GroupId).ToHaveValueAsync(groupId.ToString());
         await Expect(bob.Page.Locator("#open-groups")).ToContainTextAsync($"Group #{groupId}");
         await Expect(bob.Page.Locator("#open-groups")).ToContainTextAsync("1 member");
         await bob.ScreenshotAsync("lobby-narrow");
-        await bob.JoinGroupAsync(groupId, "Bob", "tea & cake");
+        await Expect(bob.Page.Locator("#lobby-notice")).ToContainTextAsync($"You're invited to group #{groupId}");
+        await bob.YourName.FillAsync("Bob");
+        await bob.Password.FillAsync("tea & cake");
+        await bob.Password.PressAsync("Enter");   // with a group ID filled in, Enter joins
+        Assert.Equal(groupId, await bob.InGroupAsync());
         await bob.ExpectMessagesAsync("Said before Bob came");
         await Expect(bob.Members).ToHaveTextAsync([new Regex("Alice"), new Regex(@"Bob\s*\(you\)")]);
 
@@ -56,6 +69,8 @@ public sealed class BrowserChatTests(BrowserFixture browser) : IClassFixture<Bro
 
         await alice.ScreenshotAsync("joined-group");
         await bob.ScreenshotAsync("joined-group-narrow");
+        Assert.Empty(alice.Errors);
+        Assert.Empty(bob.Errors);
     }
 
     [Fact]
@@ -94,6 +109,33 @@ public sealed class BrowserChatTests(BrowserFixture browser) : IClassFixture<Bro
         await page.FillJoinAsync(group.GroupId, "Guest", "right one");
         await page.JoinGroup.ClickAsync();
         Assert.Equal(group.GroupId, await page.InGroupAsync());
+    }
+
+    [Fact]
+    public async Task ARefusedMessageIsExplainedAndKeptInTheBox()
+    {
+        await using var app = new WebChatApplication(new Dictionary<string, string?>
+        {
+            ["Chat:Limits:MessageBurst"] = "1",
+            ["Chat:Limits:MessagesPerSecond"] = "0.01",
+        });
+        await using var page = await browser.OpenAsync(app.BaseAddress);
+        await page.CreateGroupAsync("Gal", "pw");
+
+        await page.SayAsync("first");
+        await page.Message.FillAsync("second, too soon");
+        await page.Message.PressAsync("Enter");
+        await Expect(page.Page.Locator("#send-error")).ToHaveTextAsync("You are sending messages too fast; this one was not sent, slow down a little");
+        await Expect(page.Message).ToHaveValueAsync("second, too soon");
+        await page.ExpectMessagesAsync("first");
+
+        await page.Message.FillAsync(new string('x', 2001));
+        await page.Send.ClickAsync();
+        await Expect(page.Page.Locator("#send-error")).ToContainTextAsync("too long (2001 characters, at most 2000)");
+
+        await page.Message.FillAsync("   ");
+        await page.Message.PressAsync("Enter");
+        await page.ExpectMessagesAsync("first");
     }
 
     [Fact]
@@ -166,7 +208,8 @@ public sealed class BrowserChatTests(BrowserFixture browser) : IClassFixture<Bro
         await Expect(alice.Members).ToHaveCountAsync(2);
 
         await bob.LeaveGroup.ClickAsync();
-        await Expect(bob.Page.Locator("#lobby-notice")).ToHaveTextAsync($"You left group chat #{groupId}.");
+        await Expect(bob.Page.Locator("#lobby-notice")).ToHaveTextAsync($"You left group #{groupId}.");
+        await Expect(bob.Page.GetByText($"group chat #{groupId}")).ToHaveCountAsync(0);
         await Expect(bob.CreateGroup).ToBeVisibleAsync();
         await Expect(bob.Page.Locator("#open-groups")).ToContainTextAsync("1 member");
 

@@ -18,6 +18,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         if (!File.Exists(ChromiumPath))
             throw new InvalidOperationException($"{ChromiumPath} is missing: install Debian's chromium (scripts/test.sh does).");
+        // Generous bounds: the suite shares two cores with builds and other tests.
+        Assertions.SetDefaultExpectTimeout(10_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new()
         {
@@ -29,7 +31,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>A new browser context (its own cookies and sessionStorage, like another person's browser).</summary>
-    public async Task<ChatPage> OpenAsync(Uri baseAddress, int width = 1280, int height = 800)
+    public async Task<ChatPage> OpenAsync(Uri baseAddress, int width = 1280, int height = 800, string path = "/")
     {
         var context = await Browser.NewContextAsync(new()
         {
@@ -37,11 +39,12 @@ public sealed class BrowserFixture : IAsyncLifetime
             BaseURL = baseAddress.ToString(),
             Locale = "en-GB",
             TimezoneId = "Asia/Jerusalem",
+            Permissions = ["clipboard-read", "clipboard-write"],
         });
         context.SetDefaultTimeout(10_000);
         var page = await context.NewPageAsync();
         var chat = new ChatPage(page);
-        await chat.GotoAsync();
+        await chat.GotoAsync(path);
         return chat;
     }
 

@@ -5,8 +5,20 @@ using static Microsoft.Playwright.Assertions;
 namespace WebChat.Browser.Tests.EndToEnd;
 
 /// <summary>The chat page as a person uses it: by the accessible names of CONTRACT section 4.</summary>
-public sealed partial class ChatPage(IPage page) : IAsyncDisposable
+public sealed partial class ChatPage : IAsyncDisposable
 {
+    private readonly IPage page;
+
+    public ChatPage(IPage page)
+    {
+        this.page = page;
+        page.Console += (_, m) => { if (m.Type == "error") Errors.Add(m.Text); };
+        page.PageError += (_, e) => Errors.Add(e);
+    }
+
+    /// <summary>Console errors and uncaught exceptions (a script refused by the CSP shows up here too).</summary>
+    public List<string> Errors { get; } = [];
+
     public IPage Page => page;
     public ILocator YourName => page.GetByLabel("Your name", new() { Exact = true });
     public ILocator Password => page.GetByLabel("Password", new() { Exact = true });
@@ -25,9 +37,9 @@ public sealed partial class ChatPage(IPage page) : IAsyncDisposable
     public ILocator Button(string name) => page.GetByRole(AriaRole.Button, new() { Name = name, Exact = true });
 
     /// <summary>Opens / and waits until the page is connected to the hub.</summary>
-    public async Task GotoAsync()
+    public async Task GotoAsync(string path = "/")
     {
-        await page.GotoAsync("/");
+        await page.GotoAsync(path);
         await Expect(Connection).ToHaveTextAsync("Connected");
     }
 
@@ -67,6 +79,7 @@ public sealed partial class ChatPage(IPage page) : IAsyncDisposable
         await Message.FillAsync(text);
         await Message.PressAsync("Enter");
         await Expect(Message).ToHaveValueAsync("");
+        await Expect(page.Locator("#messages > li.message.mine").Filter(new() { HasText = text }).Last).ToBeVisibleAsync();
     }
 
     public ILocator MessageWith(string text) => Messages.Filter(new() { Has = page.Locator(".text", new() { HasTextString = text }) });

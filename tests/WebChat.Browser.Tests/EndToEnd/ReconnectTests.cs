@@ -47,6 +47,30 @@ public sealed class ReconnectTests(BrowserFixture browser) : IClassFixture<Brows
         await page.ExpectMessagesAsync("one", "two", "three, while you were gone", "four, also while you were gone", "five, back online", "six");
     }
 
+    [Fact]
+    public async Task AfterTheGracePeriodThePageSaysSoAndReturnsToTheLobby()
+    {
+        await using var app = new WebChatApplication(new Dictionary<string, string?> { ["Chat:ReconnectGraceSeconds"] = "1" });
+        await using var page = await browser.OpenAsync(app.BaseAddress);
+        var groupId = await page.CreateGroupAsync("Lior", "pw");
+        await using var friend = await ChatClient.ConnectAsync(app);
+        await friend.JoinGroup(groupId, "Maya", "pw");
+
+        await page.Page.GotoAsync("about:blank");
+        await friend.Heard.WaitForAsync(h => h is HeardLeft { UserName: "Lior" });
+        await page.GotoAsync();
+
+        await Expect(page.Page.Locator("#lobby-notice")).ToHaveTextAsync(
+            $"You were away too long and left group #{groupId}. Join it again with its password.");
+        await Expect(page.Password).ToBeFocusedAsync();
+        await Expect(page.Page.GetByText($"group chat #{groupId}")).ToHaveCountAsync(0);
+        await Expect(page.Page.Locator("#room")).ToBeHiddenAsync();
+        await Expect(page.YourName).ToHaveValueAsync("Lior");
+        await Expect(page.GroupId).ToHaveValueAsync(groupId.ToString());
+        Assert.Equal("{}", await page.Page.EvaluateAsync<string>("JSON.stringify(sessionStorage)"));
+        await page.ScreenshotAsync("rejoin-expired");
+    }
+
     private sealed class FlakyNetwork
     {
         private readonly IPage _page;

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using WebChat.Scale.Tests.Infrastructure;
+using WebChat.Tests.Gateway;
 using WebChat.Tests.Infrastructure;
 
 namespace WebChat.Scale.Tests.Groups;
@@ -93,5 +94,30 @@ public class CrossNodeChatTests
         var answer = await back.Send(g, "thanks");
         // Hadas heard neither a leave nor a join: the next thing after the first join is Shoham's answer.
         Assert.Equal(new HeardMessage(answer!), await hadas.Heard.NextAsync());
+    }
+
+    [Fact]
+    public async Task TcpMemberOnOneNodeAndSignalRMemberOnAnotherChatBothWays()
+    {
+        await using var cluster = await Cluster.StartAsync(nodes: 2, new Dictionary<string, string?> { ["Chat:Gateway:Enabled"] = "true" });
+        await using var bar = await TcpChatClient.ConnectToMenuAsync(cluster[0]);
+        await using var hadas = await ChatClient.ConnectAsync(cluster[1]);
+
+        var g = await bar.CreateGroupAsync("Bar", "123");
+        await bar.SendAsync("before you came");
+        var joined = await hadas.JoinGroup(g, "Hadas", "123");
+        Assert.Equal(["Bar", "Hadas"], joined.Members);
+        Assert.Equal("before you came", Assert.Single(joined.History).Text);
+        await bar.ExpectAsync("Hadas has joined the group \n");
+
+        await hadas.Send(g, "Hi Bar");
+        await bar.ExpectAsync("Hadas: Hi Bar\n");
+        await bar.SendAsync("Hello Hadas!!!!");
+        var heard = await hadas.NextMessageAsync();
+        Assert.Equal((g, "Bar", "Hello Hadas!!!!"), (heard.GroupId, heard.Sender, heard.Text));
+
+        await bar.SendAsync("Exit");
+        await bar.ExpectAsync("You chose exit so you removed from the group. \n");
+        Assert.Equal(new HeardLeft(g, "Bar"), await hadas.Heard.NextAsync());
     }
 }

@@ -12,8 +12,8 @@ public sealed class Cluster : IAsyncDisposable
     public RedisServer Redis { get; }
     public IReadOnlyList<WebChatApplication> Nodes => _nodes;
 
-    /// <summary>Settings every node gets: short presence, no flood limit in the way of a test's bursts.</summary>
-    public static Dictionary<string, string?> Settings(RedisServer redis, int presenceTtlSeconds = 3) => new()
+    /// <summary>Settings every node gets: short presence (long enough for a busy machine), no flood limit in the way of a test's bursts.</summary>
+    public static Dictionary<string, string?> Settings(RedisServer redis, int presenceTtlSeconds = 5) => new()
     {
         ["ConnectionStrings:Redis"] = redis.ConnectionString,
         ["Chat:Redis:PresenceTtlSeconds"] = presenceTtlSeconds.ToString(),
@@ -23,9 +23,9 @@ public sealed class Cluster : IAsyncDisposable
         ["Chat:Gateway:Enabled"] = "false",
     };
 
-    public static async Task<Cluster> StartAsync(int nodes, IDictionary<string, string?>? extra = null)
+    public static async Task<Cluster> StartAsync(int nodes, IDictionary<string, string?>? extra = null, bool persistentRedis = false)
     {
-        var cluster = new Cluster(await RedisServer.StartAsync());
+        var cluster = new Cluster(await RedisServer.StartAsync(persistentRedis));
         for (var i = 0; i < nodes; i++) await cluster.AddNodeAsync(extra);
         return cluster;
     }

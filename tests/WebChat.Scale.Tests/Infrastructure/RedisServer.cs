@@ -5,21 +5,24 @@ using System.Net.Sockets;
 namespace WebChat.Scale.Tests.Infrastructure;
 
 /// <summary>
-/// A real redis-server of this test's own on a free loopback port, without persistence. It can be
-/// stopped and started again on the same port (an outage). A missing redis-server fails the test.
+/// A real redis-server of this test's own on a free loopback port; without persistence, or with an
+/// append-only file synced at every write. It can be killed and started again on the same port (an
+/// outage). A missing redis-server fails the test.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
+    private readonly string? _dataDirectory;
     private Process? _process;
 
-    private RedisServer(int port) => Port = port;
+    private RedisServer(int port, string? dataDirectory) => (Port, _dataDirectory) = (port, dataDirectory);
 
     public int Port { get; }
     public string ConnectionString => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisServer> StartAsync()
+    public static async Task<RedisServer> StartAsync(bool persistent = false)
     {
-        var server = new RedisServer(FreePort());
+        var dataDirectory = persistent ? Directory.CreateTempSubdirectory("webchat-redis-").FullName : null;
+        var server = new RedisServer(FreePort(), dataDirectory);
         await server.StartAgainAsync();
         return server;
     }
@@ -32,7 +35,10 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
+        string[] persistence = _dataDirectory is null
+            ? ["--appendonly", "no"]
+            : ["--appendonly", "yes", "--appendfsync", "always", "--dir", _dataDirectory];
+        foreach (var arg in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "" }.Concat(persistence))
             info.ArgumentList.Add(arg);
         _process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start");
         _process.OutputDataReceived += (_, _) => { };
@@ -48,7 +54,7 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Kills the server (an outage; all its data is gone, as with a restart without persistence).</summary>
+    /// <summary>Kills the server (an outage; without persistence all its data is gone).</summary>
     public async Task StopAsync()
     {
         if (_process is null) return;
@@ -58,7 +64,11 @@ public sealed class RedisServer : IAsyncDisposable
         _process = null;
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        if (_dataDirectory is not null) Directory.Delete(_dataDirectory, recursive: true);
+    }
 
     private async Task<bool> AnswersPingAsync()
     {

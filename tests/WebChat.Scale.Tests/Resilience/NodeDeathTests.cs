@@ -13,7 +13,8 @@ public class NodeDeathTests
     public async Task MembersOfAKilledNodeLeaveEverywhereWithinTheBoundAndTheirEmptyGroupIsDeleted()
     {
         const int ttlSeconds = 2;
-        await using var cluster = await Cluster.StartAsync(nodes: 2);
+        await using var cluster = await Cluster.StartAsync(nodes: 2,
+            new Dictionary<string, string?> { ["Chat:Redis:PresenceTtlSeconds"] = ttlSeconds.ToString() });
         await using var doomed = await NodeProcess.StartAsync(Cluster.Settings(cluster.Redis, ttlSeconds));
         await using var hadas = await ChatClient.ConnectAsync(cluster[0]);
         await using var shoham = await ChatClient.ConnectAsync(cluster[1]);

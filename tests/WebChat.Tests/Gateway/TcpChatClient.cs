@@ -39,11 +39,15 @@ public sealed class TcpChatClient : IAsyncDisposable
     }
 
     /// <summary>Connects; <paramref name="receiveBufferSize"/> shrinks the socket's window (a slow receiver).</summary>
-    public static async Task<TcpChatClient> ConnectAsync(WebChatApplication app, int? receiveBufferSize = null)
+    public static Task<TcpChatClient> ConnectAsync(WebChatApplication app, int? receiveBufferSize = null) =>
+        ConnectAsync(PortOf(app), receiveBufferSize);
+
+    /// <summary>Connects to a gateway on this machine's loopback by port (e.g. a node started as its own process).</summary>
+    public static async Task<TcpChatClient> ConnectAsync(int port, int? receiveBufferSize = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         if (receiveBufferSize is { } size) socket.ReceiveBufferSize = size;
-        await socket.ConnectAsync("127.0.0.1", PortOf(app)).WaitAsync(DefaultTimeout);
+        await socket.ConnectAsync("127.0.0.1", port).WaitAsync(DefaultTimeout);
         return new TcpChatClient(socket);
     }
 

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text.RegularExpressions;
+using WebChat.Tests.Gateway;
 
 namespace WebChat.Tests.Operations;
 
@@ -18,14 +20,26 @@ public class DockerfileTests(PublishedApp published)
         Assert.Equal("mcr.microsoft.com/dotnet/aspnet:10.0", Docker.RuntimeImage);
         Assert.Equal("$APP_UID", Docker.User);
         Assert.Equal((8080, 5555), (Docker.HttpPort, Docker.TcpPort));
-        Assert.Equal([Docker.HttpPort, Docker.TcpPort], Docker.Exposed.Order().Reverse());
+        Assert.Equal(new[] { Docker.HttpPort, Docker.TcpPort }.Order(), Docker.Exposed.Order());
         Assert.Equal(["dotnet", "WebChat.dll"], Docker.EntryPoint);
         Assert.Equal([.. Docker.EntryPoint, "--probe", $"http://127.0.0.1:{Docker.HttpPort}/healthz"], Docker.HealthCheck);
         Assert.Equal("/app", Docker.WorkDir);
     }
 
     [Fact]
-    public async Task PublishedAppStartedLikeTheImageServesHealthThePageAndPassesItsHealthCheck()
+    public void ComposeRunsTwoNodesOfThisImageOnRedisWithTheExposedPorts()
+    {
+        var compose = File.ReadAllText(Path.Combine(PublishedApp.RepositoryRoot, "compose.yaml"));
+        var containerPorts = Regex.Matches(compose, @"- ""\d+:(\d+)""").Select(m => int.Parse(m.Groups[1].Value)).ToList();
+        Assert.Equal(4, containerPorts.Count);
+        Assert.All(containerPorts, p => Assert.Contains(p, Docker.Exposed));
+        Assert.Equal(2, Regex.Matches(compose, @"ConnectionStrings__Redis: redis:6379").Count);
+        Assert.Matches(@"(?m)^  redis:\n    image: redis:", compose);
+        Assert.Matches(@"(?m)^    build: \.$", compose);
+    }
+
+    [Fact]
+    public async Task PublishedAppStartedLikeTheImageServesHealthThePageTheTcpMenuAndPassesItsHealthCheck()
     {
         await using var node = await NodeProcess.StartAsync(published);
         using var http = new HttpClient { BaseAddress = node.BaseAddress };
@@ -34,6 +48,9 @@ public class DockerfileTests(PublishedApp published)
         var page = await http.GetAsync("/");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("text/html", page.Content.Headers.ContentType?.ToString());
+
+        await using (var tcp = await TcpChatClient.ConnectAsync(node.TcpPort))
+            await tcp.ExpectAsync(TcpChatClient.Menu);
 
         var healthCheck = Docker.HealthCheck.Select(a => NodeProcess.MovePort(a, Docker.HttpPort, node.HttpPort)).ToList();
         var (healthy, said) = await PublishedApp.Run(healthCheck[0], healthCheck.Skip(1), published.Folder, TimeSpan.FromSeconds(15));

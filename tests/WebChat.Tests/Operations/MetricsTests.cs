@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.SignalR;
+using WebChat.Tests.Gateway;
 using WebChat.Tests.Infrastructure;
 
 namespace WebChat.Tests.Operations;
@@ -17,43 +18,79 @@ public sealed class MetricsCollection
 public class MetricsTests
 {
     [Fact]
-    public async Task HubLoadMovesTheInstrumentsAndTheyAreExportedAtMetrics()
+    public async Task HubAndTcpLoadMovesTheInstrumentsAndTheyAreExportedAtMetrics()
     {
         await using var app = new WebChatApplication();
         using var meter = new ChatMeterRecorder(app.Get<IMeterFactory>());
         await using var hadas = await ChatClient.ConnectAsync(app);
         await using var shoham = await ChatClient.ConnectAsync(app);
+        await using var terminal = await TcpChatClient.ConnectToMenuAsync(app);
 
         var g = (await hadas.CreateGroup("Hadas", "12345")).GroupId;
         await Assert.ThrowsAsync<HubException>(() => shoham.JoinGroup(g, "Shoham", "wrong"));
         await shoham.JoinGroup(g, "Shoham", "12345");
+        await terminal.JoinGroupAsync(g, "Terminal", "12345");
         for (var i = 0; i < 5; i++) await shoham.Send(g, $"message {i}");
         await Assert.ThrowsAsync<HubException>(() => shoham.Send(g, new string('x', 2001)));
-        await hadas.Heard.TakeAsync(6); // Shoham's join and the five messages
+        await terminal.SendAsync("from the terminal");
+        await terminal.SendAsync("and again");
+        await hadas.Heard.TakeAsync(9);   // two joins, five hub and two TCP messages
+        await shoham.Heard.TakeAsync(3);  // the terminal's join and its two messages
+        for (var i = 0; i < 5; i++) await terminal.ExpectAsync($"Shoham: message {i}\n");
 
         Assert.Equal(2, meter.Sum("webchat.connections", "door=hub"));
+        Assert.Equal(1, meter.Sum("webchat.connections", "door=tcp"));
         Assert.Equal(1, meter.Sum("webchat.groups"));
         Assert.Equal(2, meter.Sum("webchat.members", "door=hub"));
+        Assert.Equal(1, meter.Sum("webchat.members", "door=tcp"));
         Assert.Equal(5, meter.Sum("webchat.messages.accepted", "door=hub"));
+        await meter.WaitForAsync(2, "webchat.messages.accepted", "door=tcp"); // counted just after the group hears it
         Assert.Equal(1, meter.Sum("webchat.messages.refused", "reason=too_long"));
         Assert.Equal(1, meter.Sum("webchat.password.failures", "throttled=False"));
-        Assert.Equal(6, meter.Sum("webchat.deliveries", "door=hub"));
+        // Each event counts once per receiving connection: 1 + 2 joins, 5 messages to Hadas, 2 x 2 from the terminal.
+        Assert.Equal(12, meter.Sum("webchat.deliveries", "door=hub"));
+        Assert.Equal(5, meter.Sum("webchat.deliveries", "door=tcp"));
 
         var exported = await new HttpClient().GetStringAsync(new Uri(app.BaseAddress, "/metrics"));
         Assert.Equal(2, Value(exported, "webchat_connections", "door=\"hub\""));
+        Assert.Equal(1, Value(exported, "webchat_connections", "door=\"tcp\""));
         Assert.Equal(1, Value(exported, "webchat_groups"));
-        Assert.Equal(2, Value(exported, "webchat_members", "door=\"hub\""));
+        Assert.Equal(1, Value(exported, "webchat_members", "door=\"tcp\""));
         Assert.Equal(5, Value(exported, "webchat_messages_accepted_total", "door=\"hub\""));
+        Assert.Equal(2, Value(exported, "webchat_messages_accepted_total", "door=\"tcp\""));
         Assert.Equal(1, Value(exported, "webchat_messages_refused_total", "reason=\"too_long\""));
         Assert.Equal(1, Value(exported, "webchat_password_failures_total", "throttled=\"false\""));
-        Assert.Equal(6, Value(exported, "webchat_deliveries_total", "door=\"hub\""));
+        Assert.Equal(12, Value(exported, "webchat_deliveries_total", "door=\"hub\""));
+        Assert.Equal(5, Value(exported, "webchat_deliveries_total", "door=\"tcp\""));
 
+        await terminal.SendAsync("Exit");
+        await hadas.Heard.WaitForAsync(h => h is HeardLeft);
         await shoham.LeaveGroup(g);
         await hadas.LeaveGroup(g);
-        await shoham.DisposeAsync();
         Assert.Equal(0, meter.Sum("webchat.groups"));
         Assert.Equal(0, meter.Sum("webchat.members", "door=hub"));
+        await meter.WaitForAsync(0, "webchat.members", "door=tcp");
+        await terminal.DisposeAsync();
+        await shoham.DisposeAsync();
+        await meter.WaitForAsync(0, "webchat.connections", "door=tcp");
         await meter.WaitForAsync(1, "webchat.connections", "door=hub");
+    }
+
+    [Fact]
+    public async Task InstrumentsAreVisibleToDotnetCounters()
+    {
+        using var counters = new CountersListener();
+        await using var app = new WebChatApplication();
+        await using var hadas = await ChatClient.ConnectAsync(app);
+        await using var terminal = await TcpChatClient.ConnectToMenuAsync(app);
+        var g = (await hadas.CreateGroup("Hadas", "12345")).GroupId;
+        await terminal.JoinGroupAsync(g, "Terminal", "12345");
+        await terminal.SendAsync("hello");
+        await hadas.NextMessageAsync();
+
+        await counters.WaitForAsync("webchat.connections", "door=hub", "1");
+        await counters.WaitForAsync("webchat.connections", "door=tcp", "1");
+        await counters.WaitForAsync("webchat.members", "door=tcp", "1");
     }
 
     /// <summary>The value of one series in Prometheus text: the line <c>name{...label...} value</c>.</summary>

@@ -103,7 +103,7 @@ public sealed class RedisGroupStore(RedisNode node, IOptions<ChatOptions> option
     private static async Task<T> Call<T>(Func<Task<T>> call)
     {
         try { return await call(); }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
             throw ChatException.Unavailable();
         }

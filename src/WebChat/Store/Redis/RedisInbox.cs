@@ -99,7 +99,13 @@ public sealed class RedisInbox(RedisNode node, IGroupEventPublisher publisher, L
 
     private async Task FillAsync(int groupId, long after, long upTo)
     {
-        var entries = await node.Database.ListRangeAsync(node.Options.KeyPrefix + "g:" + groupId + ":h");
+        RedisValue[] entries;
+        try { entries = await node.Database.ListRangeAsync(node.Options.KeyPrefix + "g:" + groupId + ":h"); }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            log.LogWarning("Could not read the history of group {GroupId} to fill a gap: {Reason}", groupId, ex.Message);
+            return;
+        }
         foreach (var entry in entries)
         {
             var e = WireEvent.Parse(entry!);

@@ -60,8 +60,9 @@ public sealed class RedisNode
         {
             return await Database.ScriptEvaluateAsync(script, keys: null, values).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
+            // Unreachable, timed out, or answering LOADING/BUSY after a restart: the caller is told the same.
             _log.LogWarning("Redis call refused: {Reason}", ex.Message);
             throw ChatException.Unavailable();
         }

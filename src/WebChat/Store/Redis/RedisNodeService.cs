@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.DataProtection;
 using StackExchange.Redis;
 using WebChat.Groups;
 
@@ -10,11 +10,11 @@ namespace WebChat.Store.Redis;
 /// presence period of its own connection, so after an outage every live node has refreshed before anyone sweeps.
 /// </summary>
 public sealed class RedisNodeService(RedisNode node, RedisInbox inbox, RedisGroupStore store, LocalMemberships local,
-    ILogger<RedisNodeService> log) : BackgroundService
+    IDataProtectionProvider dataProtection, ILogger<RedisNodeService> log) : BackgroundService
 {
     private const int SweepBatch = 200;
-    private static readonly TimeSpan GhostMinAge = TimeSpan.FromSeconds(5);
     private readonly TimeSpan _ttl = node.Options.PresenceTtl;
+    private HashSet<string> _suspects = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -37,6 +37,7 @@ public sealed class RedisNodeService(RedisNode node, RedisInbox inbox, RedisGrou
                         log.LogWarning("Redis no longer knew this node ({NodeId}); registering its members again", node.NodeId);
                         await RegisterMembersAsync();
                     }
+                    await RemoveGhostsAsync();
                     if (DateTime.UtcNow - readySince >= _ttl)
                         while (await SweepAsync() > 0 && !stoppingToken.IsCancellationRequested) { }
                 }
@@ -69,6 +70,9 @@ public sealed class RedisNodeService(RedisNode node, RedisInbox inbox, RedisGrou
         }
         await HeartbeatAsync();
         await RegisterMembersAsync();
+        // Load (or create) the shared key ring now, so that a node started after this one finds this
+        // node's key rather than making its own, and rejoin tokens open on every node from the start.
+        dataProtection.CreateProtector("WebChat.KeyRing").Protect([1]);
         node.IsReady = true;
         log.LogInformation("Redis ready: node {NodeId} listens on its inbox", node.NodeId);
         return true;
@@ -80,15 +84,12 @@ public sealed class RedisNodeService(RedisNode node, RedisInbox inbox, RedisGrou
     private async Task<int> SweepAsync() => (int)await node.RunAsync(RedisScripts.Sweep, SweepBatch);
 
     /// <summary>
-    /// Registers this node's members again (recreating their groups if Redis lost its data) and removes
-    /// its members whose leave could not reach Redis. Nobody is told; the node's own connections are
-    /// then brought up to date with any messages they missed.
+    /// Registers this node's members again (recreating their groups if Redis lost its data). Nobody is
+    /// told; the node's own connections are then brought up to date with any messages they missed.
     /// </summary>
     private async Task RegisterMembersAsync()
     {
-        var registered = await node.Database.SetMembersAsync(node.Options.KeyPrefix + "node:" + node.NodeId + ":m");
-        var members = local.All().ToList();
-        foreach (var group in members.GroupBy(m => (m.Membership.GroupId, m.Membership.Epoch)))
+        foreach (var group in local.All().GroupBy(m => (m.Membership.GroupId, m.Membership.Epoch)))
         {
             var (groupId, epoch) = group.Key;
             if (!store.KnownSecrets.TryGetValue(groupId, out var secret) || secret.Epoch != epoch)
@@ -105,12 +106,23 @@ public sealed class RedisNodeService(RedisNode node, RedisInbox inbox, RedisGrou
             else
                 await inbox.CatchUpAsync(groupId, epoch, r[1]);
         }
-        var held = members.Select(m => $"{m.Membership.GroupId}|{m.Membership.MemberId}").ToHashSet();
-        var ghosts = registered.Select(v => (string)v!).Where(e => !held.Contains(e)).Select(e => (RedisValue)e).ToList();
-        if (ghosts.Count > 0)
-        {
-            ghosts.InsertRange(0, [node.NodeId, (long)GhostMinAge.TotalMilliseconds]);
-            await node.RunAsync(RedisScripts.Ghosts, ghosts.ToArray());
-        }
+    }
+
+    /// <summary>
+    /// Removes members that Redis holds for this node but the node does not (their leave failed while
+    /// Redis was unreachable). Only those missing at two refreshes in a row: a join or a disconnect
+    /// in flight is settled by the next one.
+    /// </summary>
+    private async Task RemoveGhostsAsync()
+    {
+        var registered = await node.Database.SetMembersAsync(node.Options.KeyPrefix + "node:" + node.NodeId + ":m");
+        var held = local.All().Select(m => $"{m.Membership.GroupId}|{m.Membership.MemberId}").ToHashSet();
+        var missing = registered.Select(v => (string)v!).Where(e => !held.Contains(e)).ToHashSet();
+        var ghosts = missing.Where(_suspects.Contains).Select(e => (RedisValue)e).ToList();
+        _suspects = missing;
+        if (ghosts.Count == 0) return;
+        ghosts.Insert(0, node.NodeId);
+        if ((int)await node.RunAsync(RedisScripts.Ghosts, ghosts.ToArray()) is > 0 and var removed)
+            log.LogInformation("Removed {Count} members whose leave had not reached Redis", removed);
     }
 }

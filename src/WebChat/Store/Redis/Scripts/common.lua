@@ -60,12 +60,14 @@ local function release_id(g)
   redis.call('SET', P .. 'next', top)
 end
 
+-- Members' names in join order (HMGET in chunks: unpack has a limit of a few thousand values).
 local function names(g)
   local ids = redis.call('ZRANGE', gkey(g, 'o'), 0, -1)
-  if #ids == 0 then return {} end
-  local raws = redis.call('HMGET', gkey(g, 'm'), unpack(ids))
   local result = {}
-  for i, raw in ipairs(raws) do result[i] = cjson.decode(raw).n end
+  for first = 1, #ids, 1000 do
+    local raws = redis.call('HMGET', gkey(g, 'm'), unpack(ids, first, math.min(first + 999, #ids)))
+    for _, raw in ipairs(raws) do result[#result + 1] = cjson.decode(raw).n end
+  end
   return result
 end
 

@@ -1,0 +1,68 @@
+using WebChat.Tests.Infrastructure;
+
+namespace WebChat.Tests.Gateway;
+
+/// <summary>Idle timeout, per-address limit, shutdown, and the gateway switched off.</summary>
+public class GatewayLifecycleTests
+{
+    [Fact]
+    public async Task AConnectionIdleInTheMenuIsClosedButAChattingOneIsNot()
+    {
+        await using var app = new WebChatApplication(new Dictionary<string, string?> { ["Chat:Gateway:MenuIdleSeconds"] = "1" });
+        await using var a = await TcpChatClient.ConnectToMenuAsync(app);
+        await using var b = await TcpChatClient.ConnectToMenuAsync(app);
+        var g = await a.CreateGroupAsync("Hadas", "pw");
+        await b.JoinGroupAsync(g, "Shoham", "pw");
+        await a.ExpectAsync("Shoham has joined the group \n");
+
+        await using var idle = await TcpChatClient.ConnectToMenuAsync(app);
+        await idle.SendAsync("1");
+        await idle.ExpectAsync("Enter your name: \n");
+        var closed = await idle.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["You were idle in the menu for 1 seconds; closing the connection"], closed);
+
+        // Both chat members have been quiet for longer than the menu limit and are still in.
+        await b.SendAsync("still here");
+        await a.ExpectAsync("Shoham: still here\n");
+    }
+
+    [Fact]
+    public async Task ConnectionsOverThePerAddressLimitAreToldAndClosed()
+    {
+        await using var app = new WebChatApplication(new Dictionary<string, string?> { ["Chat:Gateway:MaxConnectionsPerAddress"] = "2" });
+        await using var first = await TcpChatClient.ConnectToMenuAsync(app);
+        await using var second = await TcpChatClient.ConnectToMenuAsync(app);
+        await using var third = await TcpChatClient.ConnectAsync(app);
+        Assert.Equal(["Too many connections from your address (at most 2 at once); this one is closed"], await third.ReadUntilClosedAsync());
+
+        await first.SendAsync("3");
+        await first.ExpectAsync("Exit the chat \n");
+        Assert.Empty(await first.ReadUntilClosedAsync());
+
+        // The server freed the slot before it closed the first connection.
+        await using var fourth = await TcpChatClient.ConnectToMenuAsync(app);
+    }
+
+    [Fact]
+    public async Task OnShutdownConnectedUsersAreToldAndDisconnected()
+    {
+        var app = new WebChatApplication();
+        await using var inMenu = await TcpChatClient.ConnectToMenuAsync(app);
+        await using var inGroup = await TcpChatClient.ConnectToMenuAsync(app);
+        await inGroup.CreateGroupAsync("Hadas", "pw");
+
+        await app.DisposeAsync();
+
+        Assert.Equal(["Server is shutting down"], await inMenu.ReadUntilClosedAsync());
+        Assert.Equal(["Server is shutting down"], await inGroup.ReadUntilClosedAsync());
+    }
+
+    [Fact]
+    public async Task TheGatewayCanBeSwitchedOff()
+    {
+        await using var app = new WebChatApplication(new Dictionary<string, string?> { ["Chat:Gateway:Enabled"] = "false" });
+        Assert.Equal(0, TcpChatClient.PortOf(app));
+        await using var hub = await ChatClient.ConnectAsync(app);
+        Assert.Equal(1, (await hub.CreateGroup("Hadas", "pw")).GroupId);
+    }
+}
