@@ -397,8 +397,9 @@ public sealed class Runner(Options o, IChatAdapter adapter, Action<string> log)
             }
         }
         await WaitUntil(warmEndUs);
-        double srvCpu0 = serverPid > 0 ? ProcStats.CpuSeconds(serverPid) : -1;
+        // the server's metrics first: under saturation the scrape can take a while, and the CPU window starts after it
         var metrics0 = _metrics is null ? null : await _metrics.ReadAsync();
+        double srvCpu0 = serverPid > 0 ? ProcStats.CpuSeconds(serverPid) : -1;
         double selfCpu0 = ProcStats.SelfCpuSeconds();
         var mach0 = ProcStats.MachineCpu();
         long win0 = Clock.NowUs;
