@@ -4,7 +4,7 @@
 set -euo pipefail
 dir="${1:?usage: bench-summary.sh OUT_DIR}"
 python3 - "$dir" <<'PY'
-import json, sys, os, statistics as st
+import json, sys, os, glob, statistics as st
 d = sys.argv[1]
 def rows(name):
     p = os.path.join(d, name)
@@ -36,18 +36,20 @@ def fm(r):
             f'| {f(r.get("atP99Ms"))} | {acc(last) if last else "-"} | {f(last.get("serverCpuPctOfOneCore"),1)} | {f(last.get("generatorCpuPctOfOneCore"),1)} | {alloc(last) if last else "-"} | {r.get("stopReason")} |')
 print("\n### Find-max (fan-out shape, x1.5 steps of 8 s, p99 bound 100 ms)\n")
 print("| run | max sustained deliv/s | at S x r (msg/s) | p99 at max ms | lost/dup/ooo at max | server CPU % | generator CPU % | B alloc / work items per delivery | stopped because |\n|---|---|---|---|---|---|---|---|---|")
-allfm = rows("compare-findmax.jsonl") + [r for r in rows("webchat.jsonl") if r["chatload"] == "find-max"]
+allfm = [x for p in sorted(glob.glob(os.path.join(d, "compare-findmax*.jsonl"))) for x in rows(os.path.basename(p))] + [r for r in rows("webchat.jsonl") if r["chatload"] == "find-max"]
 for r in allfm: print(fm(r))
-tcp = next((r["maxSustainedDeliveriesPerSec"] for r in allfm if r["label"].startswith("target/")), None)
-ng = next((r["maxSustainedDeliveriesPerSec"] for r in allfm if r["label"].startswith("ngircd/")), None)
-if tcp and ng: print(f"\nratio TCP door / ngIRCd: {tcp/ng:.3f}x")
+tcps = [r["maxSustainedDeliveriesPerSec"] for r in allfm if r["label"].startswith("target/")]
+ngs = [r["maxSustainedDeliveriesPerSec"] for r in allfm if r["label"].startswith("ngircd/")]
+tcp = tcps[0] if tcps else None
+for i, (t, n) in enumerate(zip(tcps, ngs)): print(f"\nratio TCP door / ngIRCd, find-max run {i + 1}: {t/n:.2f}x")
 for r in allfm:
     if r["label"].startswith("ws") and tcp: print(f'ratio {r["label"]} / TCP door: {r["maxSustainedDeliveriesPerSec"]/tcp:.2f}x')
 
-print("\n### Same offered load, half of the TCP door's max sustained rate\n")
-print("| side | offered msg/s | deliv/s | p50 ms | p99 ms | max ms | lost/dup/ooo | server CPU % |\n|---|---|---|---|---|---|---|---|")
-for r in rows("compare-half.jsonl"):
-    print(f'| {side(r)} | {f(r.get("offeredMsgsPerSec"),1)} | {r["deliveriesPerSec"]:.0f} | {f(lat(r)["p50"])} | {f(lat(r)["p99"])} | {f(lat(r)["max"])} | {acc(r)} | {f(r.get("serverCpuPctOfOneCore"),1)} |')
+print("\n### Same offered load (S=200 senders), at half of a max sustained rate\n")
+print("| run | side | offered msg/s | deliv/s | p50 ms | p99 ms | max ms | lost/dup/ooo | server CPU % |\n|---|---|---|---|---|---|---|---|---|")
+for p in sorted(glob.glob(os.path.join(d, "compare-half*.jsonl"))):
+  for r in rows(os.path.basename(p)):
+    print(f'| {os.path.basename(p)[8:-6]} (W={r["W"]:g} s) | {side(r)} | {f(r.get("offeredMsgsPerSec"),1)} | {r["deliveriesPerSec"]:.0f} | {f(lat(r)["p50"])} | {f(lat(r)["p99"])} | {f(lat(r)["max"])} | {acc(r)} | {f(r.get("serverCpuPctOfOneCore"),1)} |')
 
 print("\n### Connections\n")
 print("| run | conns ok/tried (by door) | setup s | sent | expected | received | lost/dup/ooo | p50 ms | p99 ms | max ms | p99 by door | RSS base→setup MiB | RSS/conn KiB | server CPU % | B alloc / work items per delivery |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
