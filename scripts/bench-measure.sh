@@ -18,9 +18,11 @@ FINDMAX=(-G 1 -M 200 -S 5 -r 10 --find-max --p99-bound-ms 100 --step-factor 1.5 
 dotnet build src/WebChat/WebChat.csproj -c Release -nologo -v q -clp:ErrorsOnly >&2
 scripts/bench.sh --help >/dev/null
 pid=""
+metrics=http://127.0.0.1:8080/metrics
+export TARGET_ARGS="--metrics-url $metrics"
 start() { scripts/bench-server.sh --stop; pid="$(BUILD=0 scripts/bench-server.sh)"; echo "== $(date -u +%T) fresh WebChat pid $pid: $*; load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2; }
 trap 'scripts/bench-server.sh --stop' EXIT
-bench() { local label="$1"; shift; scripts/bench.sh "$@" "${extra[@]}" --server-pid "$pid" --label "$label" --json-out "$out/webchat.jsonl" >/dev/null 2>>"$out/webchat.log"; }
+bench() { local label="$1"; shift; scripts/bench.sh "$@" "${extra[@]}" --server-pid "$pid" --metrics-url "$metrics" --label "$label" --json-out "$out/webchat.jsonl" >/dev/null 2>>"$out/webchat.log"; }
 
 run_part() {
   local part="$1"
@@ -39,7 +41,7 @@ run_part() {
     conns10k) # 10,000 connections, half TCP half WebSocket, 100 groups, 1 msg/s per group
       start conns10k
       bench "mixed/conns10k" --adapter mixed --target 127.0.0.1:5555 --hub 127.0.0.1:8080 --tcp-fraction 0.5 \
-        -G "${CONNS_G:-100}" -M "${CONNS_M:-100}" -S 1 -r 1 -D 20 -W 5 --setup-deadline 240 ;;
+        -G "${CONNS_G:-100}" -M "${CONNS_M:-100}" -S 1 -r 1 -D 20 -W 5 --setup-deadline 420 ;;
     idle)     # idle RSS per connection: 5000 connections on one door, fresh server each
       start idle-tcp;  bench "tcp/idle5000" --adapter legacy --target 127.0.0.1:5555 -G 100 -M 50 -S 1 -r 1 -D 10 -W 2 --setup-deadline 120
       start idle-ws;   bench "ws-json/idle5000" --adapter signalr --target 127.0.0.1:8080 -G 100 -M 50 -S 1 -r 1 -D 10 -W 2 --setup-deadline 120 ;;

@@ -222,3 +222,39 @@ public static class Text
 {
     public static readonly UTF8Encoding Utf8 = new(false);
 }
+
+/// <summary>
+/// Reads the server's own Prometheus metrics (WebChat's /metrics) and sums each metric over its label
+/// sets, so a step can report what the server allocated, queued and collected per delivery.
+/// </summary>
+public sealed class ServerMetrics(string url)
+{
+    public static readonly string[] Names =
+    [
+        "dotnet_gc_heap_total_allocated_bytes_total", "dotnet_thread_pool_work_item_count_total",
+        "dotnet_monitor_lock_contentions_total", "dotnet_gc_collections_total", "dotnet_gc_pause_time_seconds_total",
+    ];
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    public async Task<Dictionary<string, double>?> ReadAsync()
+    {
+        try
+        {
+            var text = await _http.GetStringAsync(url);
+            var sums = new Dictionary<string, double>();
+            foreach (var line in text.Split('\n'))
+            {
+                if (line.Length == 0 || line[0] == '#') continue;
+                int nameEnd = line.IndexOfAny(['{', ' ']);
+                int valueStart = line.LastIndexOf(' ');
+                if (nameEnd <= 0 || valueStart <= 0) continue;
+                var name = line[..nameEnd];
+                if (!Names.Contains(name)) continue;
+                if (double.TryParse(line[(valueStart + 1)..], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v))
+                    sums[name] = sums.GetValueOrDefault(name) + v;
+            }
+            return sums;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return null; }
+    }
+}

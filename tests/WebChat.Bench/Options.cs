@@ -15,6 +15,7 @@ public sealed class Options
     public double Warmup = 5;        // W, seconds sent but not measured
     public int MessageSize = 64;     // chat text length in bytes (payload fields + 'x' padding)
     public int ServerPid;            // 0 = none
+    public string? MetricsUrl;       // the server's Prometheus endpoint, e.g. http://127.0.0.1:8080/metrics
     public string Eol = "\n";        // legacy dialogue input terminator
     public string Protocol = "json"; // signalr / mixed: hub protocol
     public string HubHost = "127.0.0.1";
@@ -72,6 +73,9 @@ public sealed class Options
                                   Chat lines always end with LF (CRLF with --eol crlf).
               --server-pid PID    report the server's RSS (baseline, after setup, peak, per
                                   connection) and CPU seconds during the measured window (/proc)
+              --metrics-url URL   the server's Prometheus metrics (WebChat: http://HOST:PORT/metrics):
+                                  report what it allocated, thread-pool work items, GCs and lock
+                                  contentions over the measured window, also per delivery
 
         Run control
               --connect-concurrency N   parallel member setups (default 64)
@@ -128,6 +132,7 @@ public sealed class Options
                 case "--warmup": case "-W": o.Warmup = D(); break;
                 case "--msg-size": o.MessageSize = I(); break;
                 case "--server-pid": o.ServerPid = I(); break;
+                case "--metrics-url": o.MetricsUrl = Next(); break;
                 case "--protocol":
                     o.Protocol = Next();
                     if (o.Protocol is not ("json" or "messagepack")) throw new ArgumentException("--protocol json|messagepack");

@@ -112,6 +112,7 @@ JsonObject StepJson(StepResult r)
         ["generatorCpuPctOfOneCore"] = Math.Round(100 * r.GeneratorCpuSeconds / r.WindowSeconds, 1),
         ["machineBusyPct"] = Math.Round(r.MachineBusyPct, 1),
         ["schedLagMs"] = new JsonObject { ["p99"] = Math.Round(r.SchedLagP99Ms, 3), ["max"] = Math.Round(r.SchedLagMaxMs, 3) },
+        ["serverMetrics"] = r.ServerMetricsDelta is null ? null : MetricsJson(r),
         ["byDoor"] = new JsonObject(r.ByDoor.Select(d => KeyValuePair.Create(d.Door, (JsonNode?)new JsonObject
         {
             ["received"] = d.Received, ["p50"] = Math.Round(d.P50Ms, 3), ["p99"] = Math.Round(d.P99Ms, 3), ["max"] = Math.Round(d.MaxMs, 3),
@@ -120,12 +121,30 @@ JsonObject StepJson(StepResult r)
     return j;
 }
 
+JsonObject MetricsJson(StepResult r)
+{
+    var m = r.ServerMetricsDelta!;
+    double Get(string n) => m.GetValueOrDefault(n);
+    double per = Math.Max(1, r.Received);
+    return new JsonObject
+    {
+        ["allocatedBytes"] = Get("dotnet_gc_heap_total_allocated_bytes_total"),
+        ["allocatedBytesPerDelivery"] = Math.Round(Get("dotnet_gc_heap_total_allocated_bytes_total") / per, 1),
+        ["threadPoolWorkItems"] = Get("dotnet_thread_pool_work_item_count_total"),
+        ["workItemsPerDelivery"] = Math.Round(Get("dotnet_thread_pool_work_item_count_total") / per, 3),
+        ["gcCollections"] = Get("dotnet_gc_collections_total"),
+        ["gcPauseSeconds"] = Math.Round(Get("dotnet_gc_pause_time_seconds_total"), 4),
+        ["lockContentions"] = Get("dotnet_monitor_lock_contentions_total"),
+    };
+}
+
 string Human(StepResult r, string prefix = "") =>
     $"{prefix}sent {r.Sent} msgs ({r.OfferedMsgsPerSec:0.#}/s offered, S={r.SendersPerGroup} r={r.RatePerSender:0.##}), deliveries expected {r.Expected}, received {r.Received}, " +
     $"lost {r.Lost}, dup {r.Duplicated}, out-of-order {r.OutOfOrder}, unprefixed {r.Unprefixed}, disconnects {r.DisconnectsDuringStep}\n" +
     $"{prefix}deliveries/s {r.DeliveriesPerSec:0.0}   latency ms p50 {r.P50Ms:0.###} p90 {r.P90Ms:0.###} p99 {r.P99Ms:0.###} max {r.MaxMs:0.###}\n" +
     (r.ByDoor.Count > 1 ? prefix + string.Join("   ", r.ByDoor.Select(d => $"{d.Door}: received {d.Received} p50 {d.P50Ms:0.###} p99 {d.P99Ms:0.###} max {d.MaxMs:0.###}")) + "\n" : "") +
     (r.ServerCpuSeconds >= 0 ? $"{prefix}server CPU {r.ServerCpuSeconds:0.00} s in {r.WindowSeconds:0.0} s ({100 * r.ServerCpuSeconds / r.WindowSeconds:0.#}% of one core), RSS {r.ServerRssEndKiB / 1024.0:0.0} MiB, threads {r.ServerThreadsEnd}\n" : "") +
+    (r.ServerMetricsDelta is { } md ? $"{prefix}server allocated {md.GetValueOrDefault("dotnet_gc_heap_total_allocated_bytes_total") / Math.Max(1, r.Received):0.#} B and ran {md.GetValueOrDefault("dotnet_thread_pool_work_item_count_total") / Math.Max(1, r.Received):0.###} thread-pool work items per delivery, {md.GetValueOrDefault("dotnet_gc_collections_total"):0} GCs, {md.GetValueOrDefault("dotnet_monitor_lock_contentions_total"):0} lock contentions\n" : "") +
     $"{prefix}generator CPU {r.GeneratorCpuSeconds:0.00} s ({100 * r.GeneratorCpuSeconds / r.WindowSeconds:0.#}% of one core), machine busy {r.MachineBusyPct:0.#}%, send lag p99 {r.SchedLagP99Ms:0.##} ms max {r.SchedLagMaxMs:0.##} ms, drain {r.DrainSeconds:0.00} s";
 
 JsonObject Header(string kind) => new()

@@ -132,12 +132,15 @@ public sealed class StepResult
     public long ServerRssEndKiB = -1;
     public int ServerThreadsEnd = -1;
     public List<DoorResult> ByDoor = new();
+    /// <summary>Increase of each server metric over the measured window (--metrics-url), or null.</summary>
+    public Dictionary<string, double>? ServerMetricsDelta;
 }
 
 public sealed record DoorResult(string Door, long Received, double P50Ms, double P99Ms, double MaxMs);
 
 public sealed class Runner(Options o, IChatAdapter adapter, Action<string> log)
 {
+    private readonly ServerMetrics? _metrics = o.MetricsUrl is null ? null : new ServerMetrics(o.MetricsUrl);
     public readonly List<GroupRt> Groups = new();
     public readonly List<Member> AllMembers = new();
     private bool[] _knownSender = [];
@@ -394,6 +397,8 @@ public sealed class Runner(Options o, IChatAdapter adapter, Action<string> log)
             }
         }
         await WaitUntil(warmEndUs);
+        // the server's metrics first: under saturation the scrape can take a while, and the CPU window starts after it
+        var metrics0 = _metrics is null ? null : await _metrics.ReadAsync();
         double srvCpu0 = serverPid > 0 ? ProcStats.CpuSeconds(serverPid) : -1;
         double selfCpu0 = ProcStats.SelfCpuSeconds();
         var mach0 = ProcStats.MachineCpu();
@@ -415,6 +420,7 @@ public sealed class Runner(Options o, IChatAdapter adapter, Action<string> log)
         double selfCpu1 = ProcStats.SelfCpuSeconds();
         var mach1 = ProcStats.MachineCpu();
         double win = (Clock.NowUs - win0) / 1e6;
+        var metrics1 = _metrics is null ? null : await _metrics.ReadAsync();
         var mem = serverPid > 0 ? ProcStats.ReadMem(serverPid) : null;
 
         long received = Volatile.Read(ref stats.Delivered);
@@ -450,6 +456,8 @@ public sealed class Runner(Options o, IChatAdapter adapter, Action<string> log)
             MachineBusyPct = mach1.Total > mach0.Total ? 100.0 * (mach1.Busy - mach0.Busy) / (mach1.Total - mach0.Total) : -1,
             ServerRssEndKiB = mem?.RssKiB ?? -1,
             ServerThreadsEnd = mem?.Threads ?? -1,
+            ServerMetricsDelta = metrics0 is null || metrics1 is null ? null
+                : metrics1.ToDictionary(kv => kv.Key, kv => kv.Value - metrics0.GetValueOrDefault(kv.Key)),
             ByDoor = Doors.Names.Select((d, i) => (d, i)).Where(x => stats.DeliveredByDoor[x.i] > 0)
                 .Select(x => new DoorResult(x.d, stats.DeliveredByDoor[x.i], stats.LatencyByDoor[x.i].PercentileUs(50) / 1000.0,
                     stats.LatencyByDoor[x.i].PercentileUs(99) / 1000.0, Math.Max(0, stats.LatencyByDoor[x.i].MaxUs) / 1000.0)).ToList(),
