@@ -7,7 +7,10 @@ namespace WebChat.Gateway;
 /// <summary>
 /// A session's bounded outbound queue and its single writer. Group events and the session's own replies
 /// arrive from several threads; one loop writes them to the socket in order. Whatever is queued or
-/// waiting in the socket's pipe counts as unsent; past the limit the receiver is too slow and is cut off.
+/// waiting in the socket's pipe counts as unsent; past the limit, while the socket is not taking data
+/// (the writer waits on a flush), the receiver is too slow and is cut off. A backlog that only means the
+/// server itself fell behind for a moment (a GC or JIT pause at very high rates) does not cut everyone off
+/// at once; past four times the limit the connection is cut whatever the reason, so memory stays bounded.
 /// </summary>
 internal sealed class Outbound(long maxUnsentBytes)
 {
@@ -20,6 +23,7 @@ internal sealed class Outbound(long maxUnsentBytes)
     private bool _holding;
     private bool _closed;
     private long _unsent;
+    private volatile bool _waitingOnPeer;
 
     public long UnsentBytes => Interlocked.Read(ref _unsent);
 
@@ -27,7 +31,8 @@ internal sealed class Outbound(long maxUnsentBytes)
     public bool TryEnqueue(byte[] bytes)
     {
         if (Volatile.Read(ref _closed)) return true;
-        if (Interlocked.Add(ref _unsent, bytes.Length) > maxUnsentBytes) return false;
+        var unsent = Interlocked.Add(ref _unsent, bytes.Length);
+        if (unsent > maxUnsentBytes && (_waitingOnPeer || unsent > 4 * maxUnsentBytes)) return false;
         lock (_lock)
         {
             if (_holding) (_held ??= []).Add(bytes);
@@ -83,7 +88,15 @@ internal sealed class Outbound(long maxUnsentBytes)
                     output.Write(bytes);
                     batch += bytes.Length;
                 }
-                var flush = await output.FlushAsync().ConfigureAwait(false);
+                var pending = output.FlushAsync();
+                FlushResult flush;
+                if (pending.IsCompleted) flush = pending.Result;
+                else
+                {
+                    _waitingOnPeer = true;
+                    flush = await pending.ConfigureAwait(false);
+                    _waitingOnPeer = false;
+                }
                 Interlocked.Add(ref _unsent, -batch);
                 if (flush.IsCompleted || flush.IsCanceled) break;
             }

@@ -22,6 +22,7 @@ public sealed class ChatGroups : IDisposable
     private readonly ChatMetrics _metrics;
     private readonly PartitionedRateLimiter<string> _flood;
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _graceTimers = new();
+    private readonly ConcurrentDictionary<string, byte> _flooding = new();
     private readonly SemaphoreSlim[] _passwordStripes = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
 
     public ChatGroups(IGroupStore store, PasswordHasher hasher, RejoinTokens tokens, LocalMemberships local,
@@ -108,11 +109,14 @@ public sealed class ChatGroups : IDisposable
         {
             if (!lease.IsAcquired)
             {
-                _log.FloodRefused(membership.Name, groupId, caller.Door, caller.ConnectionId);
+                // One line per run of refusals, not one per refused message: a flood must not flood the log.
+                if (_flooding.TryAdd(membership.MemberId, 0))
+                    _log.FloodRefused(membership.Name, groupId, caller.Door, caller.ConnectionId);
                 _metrics.MessageRefused("too_fast");
                 throw new ChatException(ChatError.TooFast, "You are sending messages too fast; this one was not sent, slow down a little");
             }
         }
+        if (!_flooding.IsEmpty) _flooding.TryRemove(membership.MemberId, out _);
         var message = await _store.AppendMessageAsync(groupId, membership.MemberId, valid, _time.GetUtcNow().UtcDateTime, ct);
         _log.MessageAccepted(message.Id, groupId, message.Sender, valid);
         _metrics.MessageAccepted(caller.Door);
@@ -197,6 +201,7 @@ public sealed class ChatGroups : IDisposable
     {
         var result = await _store.RemoveMemberAsync(m.GroupId, m.MemberId, onlyIfDetached, ct);
         if (!result.Removed) return;
+        _flooding.TryRemove(m.MemberId, out _);
         _log.Left(m.Name, m.GroupId, reason);
         _metrics.MemberLeft(m.Door);
         if (result.GroupDeleted)
