@@ -1,4 +1,7 @@
+using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using System.Text;
 using System.Threading.Channels;
 using WebChat.Gateway;
@@ -8,11 +11,12 @@ namespace WebChat.Tests.Gateway;
 
 /// <summary>
 /// A raw TCP client of the gateway, like nc: it sends bytes (with or without a newline) and collects
-/// what the server sends as lines, which a test awaits with bounded timeouts.
+/// what the server sends as lines, which a test awaits with bounded timeouts. It can connect to any port
+/// (the gateway, a node started as its own process, a fault proxy) from any loopback address.
 /// </summary>
 public sealed class TcpChatClient : IAsyncDisposable
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
 
     public const string Menu =
         "Hello client, please choose an option: \n 1. Connect to a group chat. \n 2. Create a group chat. \n 3. Exit the server. \n";
@@ -32,24 +36,35 @@ public sealed class TcpChatClient : IAsyncDisposable
     /// <summary>True once the server closed the connection (the last line, if any, has been queued).</summary>
     public bool Closed { get; private set; }
 
-    public static int PortOf(WebChatApplication app)
+    public static int PortOf(WebApplicationFactory<Program> app)
     {
-        _ = app.BaseAddress; // starts the host, and with it the gateway
-        return app.Get<GatewayEndpoint>().Port;
+        app.StartServer(); // starts the host, and with it the gateway
+        return app.Services.GetRequiredService<GatewayEndpoint>().Port;
     }
 
     /// <summary>Connects; <paramref name="receiveBufferSize"/> shrinks the socket's window (a slow receiver).</summary>
     public static Task<TcpChatClient> ConnectAsync(WebChatApplication app, int? receiveBufferSize = null) =>
         ConnectAsync(PortOf(app), receiveBufferSize);
 
-    /// <summary>Connects to a gateway on this machine's loopback by port (e.g. a node started as its own process).</summary>
-    public static async Task<TcpChatClient> ConnectAsync(int port, int? receiveBufferSize = null)
+    /// <summary>Connects to a port on this machine's loopback, from <paramref name="from"/> (any of 127.0.0.0/8).</summary>
+    public static async Task<TcpChatClient> ConnectAsync(int port, int? receiveBufferSize = null, string from = "127.0.0.1")
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         if (receiveBufferSize is { } size) socket.ReceiveBufferSize = size;
-        await socket.ConnectAsync("127.0.0.1", port).WaitAsync(DefaultTimeout);
+        socket.Bind(new IPEndPoint(IPAddress.Parse(from), 0));
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port)).WaitAsync(DefaultTimeout);
         return new TcpChatClient(socket);
     }
+
+    /// <summary>Connects by port (from <paramref name="from"/>) and reads the menu.</summary>
+    public static async Task<TcpChatClient> ConnectToMenuAsync(int port, string from = "127.0.0.1")
+    {
+        var client = await ConnectAsync(port, from: from);
+        await client.ExpectAsync(Menu);
+        return client;
+    }
+
+    public Socket Socket => _socket;
 
     /// <summary>Connects and reads the menu.</summary>
     public static async Task<TcpChatClient> ConnectToMenuAsync(WebChatApplication app)
@@ -61,10 +76,11 @@ public sealed class TcpChatClient : IAsyncDisposable
 
     public Task SendAsync(string text, bool newline = true) => SendBytesAsync(Encoding.UTF8.GetBytes(newline ? text + "\n" : text));
 
-    public async Task SendBytesAsync(byte[] bytes)
+    public Task SendBytesAsync(byte[] bytes) => SendBytesAsync(bytes.AsMemory());
+
+    public async Task SendBytesAsync(ReadOnlyMemory<byte> bytes)
     {
-        var sent = 0;
-        while (sent < bytes.Length) sent += await _socket.SendAsync(bytes.AsMemory(sent), SocketFlags.None);
+        while (bytes.Length > 0) bytes = bytes[await _socket.SendAsync(bytes, SocketFlags.None)..];
     }
 
     /// <summary>The next line the server sent, without its newline; null when the server closed the connection.</summary>
@@ -136,8 +152,8 @@ public sealed class TcpChatClient : IAsyncDisposable
         return id;
     }
 
-    /// <summary>Menu 1 with the right id and password; the group's history lines follow.</summary>
-    public async Task JoinGroupAsync(int groupId, string name, string password)
+    /// <summary>Menu 1 up to the password prompt.</summary>
+    public async Task StartJoinAsync(int groupId, string name)
     {
         await SendAsync("1");
         await ExpectAsync("Enter your name: \n");
@@ -145,8 +161,22 @@ public sealed class TcpChatClient : IAsyncDisposable
         await ExpectAsync("Enter group ID: \n");
         await SendAsync(groupId.ToString());
         await ExpectAsync("Enter password: \n");
+    }
+
+    /// <summary>Menu 1 with the right id and password; the group's history lines follow.</summary>
+    public async Task JoinGroupAsync(int groupId, string name, string password)
+    {
+        await StartJoinAsync(groupId, name);
         await SendAsync(password);
         await ExpectAsync($"You're connected to group chat #{groupId}\n");
+    }
+
+    /// <summary>Leaves the group with Exit and waits for the menu.</summary>
+    public async Task ExitGroupAsync()
+    {
+        await SendAsync("Exit");
+        await WaitForLineAsync(l => l == "You chose exit so you removed from the group. ");
+        await ExpectAsync(Menu);
     }
 
     /// <summary>Stops taking bytes from the socket, so the server's output piles up (a stuck receiver).</summary>

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
 using WebChat.Groups;
 
+using WebChat.Tests.Gateway;
+
 namespace WebChat.Tests.Reliability;
 
 /// <summary>
@@ -50,7 +52,7 @@ public sealed class RoamingMember
     public static async Task<RoamingMember> JoinAsync(int port, int groupId, string name)
     {
         var peer = await HubPeer.ConnectAsync(port);
-        try { return new RoamingMember(port, peer, await peer.JoinGroup(groupId, name, "pw").WaitAsync(TcpPeer.Timeout)); }
+        try { return new RoamingMember(port, peer, await peer.JoinGroup(groupId, name, "pw").WaitAsync(TcpChatClient.DefaultTimeout)); }
         catch { await peer.DisposeAsync(); throw; }
     }
 
@@ -59,7 +61,7 @@ public sealed class RoamingMember
     {
         try
         {
-            var stored = await _peer.Send(GroupId, text).WaitAsync(TcpPeer.Timeout);
+            var stored = await _peer.Send(GroupId, text).WaitAsync(TcpChatClient.DefaultTimeout);
             sent.ConfirmedIds[stored!.Id] = text;
         }
         catch (HubException)
@@ -82,7 +84,7 @@ public sealed class RoamingMember
             try
             {
                 _peer = await HubPeer.ConnectAsync(_port);
-                var back = await _peer.Rejoin(_token, _seen.Count == 0 ? 0 : _seen[^1].Id).WaitAsync(TcpPeer.Timeout);
+                var back = await _peer.Rejoin(_token, _seen.Count == 0 ? 0 : _seen[^1].Id).WaitAsync(TcpChatClient.DefaultTimeout);
                 _token = back.RejoinToken;
                 _seen.AddRange(back.History);
                 Rejoins++;
@@ -98,7 +100,7 @@ public sealed class RoamingMember
         {
             try
             {
-                await _peer.LeaveGroup(GroupId).WaitAsync(TcpPeer.Timeout);
+                await _peer.LeaveGroup(GroupId).WaitAsync(TcpChatClient.DefaultTimeout);
                 break;
             }
             catch (Exception) when (attempt < 5 && _peer.Closed.IsCompleted)
@@ -127,7 +129,7 @@ public sealed class RoamingMember
 /// </summary>
 public sealed class GroupRun : IAsyncDisposable
 {
-    private TcpPeer _tcp = null!;
+    private TcpChatClient _tcp = null!;
     private readonly SynchronizedList<string> _tcpLines = new();
 
     public int Index { get; private init; }
@@ -148,7 +150,7 @@ public sealed class GroupRun : IAsyncDisposable
         run.Talker = await HubPeer.ConnectAsync(hubPort);
         await run.Talker.JoinGroup(run.GroupId, run.TalkerName, "pw");
         run.Roamer = await RoamingMember.JoinAsync(proxiedHubPort, run.GroupId, $"sp{index}");
-        run._tcp = await TcpPeer.ConnectToMenuAsync(tcpPort);
+        run._tcp = await TcpChatClient.ConnectToMenuAsync(tcpPort);
         await run._tcp.JoinGroupAsync(run.GroupId, run.TcpName, "pw");
         _ = ChurnTests.CollectLinesAsync(run._tcp, run._tcpLines);
         return run;
@@ -183,7 +185,7 @@ public sealed class GroupRun : IAsyncDisposable
                 await Task.Delay(250);
             }
             await _tcp.SendAsync("/who");
-            await _tcpLines.WaitUntilAsync(l => l.Any(x => x.StartsWith("Members of group", StringComparison.Ordinal)), TcpPeer.Timeout, "/who answer");
+            await _tcpLines.WaitUntilAsync(l => l.Any(x => x.StartsWith("Members of group", StringComparison.Ordinal)), TcpChatClient.DefaultTimeout, "/who answer");
             foreach (var text in pending) Sent.CertainTexts[text] = 0;
         }));
 

@@ -43,7 +43,7 @@ public class ChurnTests(ITestOutputHelper output)
             ["Chat:ReconnectGraceSeconds"] = "5",
             ["Chat:HistorySize"] = "300",
         });
-        int hubPort = HubPeer.Port(app), tcpPort = TcpPeer.GatewayPort(app);
+        int hubPort = HubPeer.Port(app), tcpPort = TcpChatClient.PortOf(app);
         await using var hubProxy = new FaultProxy(hubPort) { MaxChunk = 512 };
         await using var tcpProxy = new FaultProxy(tcpPort) { MaxChunk = 64 };
 
@@ -130,12 +130,12 @@ public class ChurnTests(ITestOutputHelper output)
         {
             var me = $"{name}.{episode}";
             var pending = new List<string>();
-            TcpPeer? peer = null;
+            TcpChatClient? peer = null;
             var lines = new SynchronizedList<string>();
             var joined = false;
             try
             {
-                peer = await TcpPeer.ConnectToMenuAsync(port);
+                peer = await TcpChatClient.ConnectToMenuAsync(port);
                 await peer.JoinGroupAsync(run.GroupId, me, "pw");
                 joined = true;
                 _ = CollectLinesAsync(peer, lines);
@@ -151,7 +151,7 @@ public class ChurnTests(ITestOutputHelper output)
                 var graceful = random.Next(2) == 0;
                 await peer.SendAsync(graceful ? "Exit" : "/who");
                 var answer = graceful ? "You chose exit so you removed from the group. " : $"Members of group #{run.GroupId}: ";
-                await lines.WaitUntilAsync(l => l.Any(x => x.StartsWith(answer, StringComparison.Ordinal)), TcpPeer.Timeout, answer);
+                await lines.WaitUntilAsync(l => l.Any(x => x.StartsWith(answer, StringComparison.Ordinal)), TcpChatClient.DefaultTimeout, answer);
                 foreach (var text in pending) run.Sent.CertainTexts[text] = 0;
                 pending.Clear();
                 if (!graceful) peer.Abort();
@@ -164,7 +164,7 @@ public class ChurnTests(ITestOutputHelper output)
         return result;
     }
 
-    internal static async Task CollectLinesAsync(TcpPeer peer, SynchronizedList<string> lines)
+    internal static async Task CollectLinesAsync(TcpChatClient peer, SynchronizedList<string> lines)
     {
         try
         {
@@ -178,7 +178,7 @@ public class ChurnTests(ITestOutputHelper output)
         await using var owner = await HubPeer.ConnectAsync(hubPort);
         var g = (await owner.CreateGroup("warm", "pw")).GroupId;
         var hubs = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => HubPeer.ConnectAsync(hubPort)));
-        var tcps = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => TcpPeer.ConnectToMenuAsync(tcpPort)));
+        var tcps = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => TcpChatClient.ConnectToMenuAsync(tcpPort)));
         for (var i = 0; i < 20; i++)
         {
             await hubs[i].JoinGroup(g, $"wh{i}", "pw");

@@ -23,17 +23,17 @@ public class GatewayAbuseTests
     public async Task RandomBytesHugeLinesAndHalfOpenSocketsNeverStopTheServerOrItsMembers()
     {
         await using var app = new LoggedApplication();
-        var port = TcpPeer.GatewayPort(app);
+        var port = TcpChatClient.PortOf(app);
         await using var good = await HubPeer.ConnectAsync(HubPeer.Port(app));
         var g = (await good.CreateGroup("Good", "pw")).GroupId;
-        await using var friend = await TcpPeer.ConnectToMenuAsync(port, from: "127.0.0.2");
+        await using var friend = await TcpChatClient.ConnectToMenuAsync(port, from: "127.0.0.2");
         await friend.JoinGroupAsync(g, "Friend", "pw");
 
         // 30 connections of random bytes (64 KiB each, in random chunks), 4 lines of 2 MiB, 20 half-open sockets.
         var fuzz = Enumerable.Range(0, 30).Select(async i =>
         {
             var random = new Random(i);
-            await using var peer = await TcpPeer.ConnectAsync(port);
+            await using var peer = await TcpChatClient.ConnectAsync(port);
             var bytes = new byte[64 * 1024];
             random.NextBytes(bytes);
             for (var sent = 0; sent < bytes.Length;)
@@ -45,7 +45,7 @@ public class GatewayAbuseTests
         });
         var huge = Enumerable.Range(0, 4).Select(async _ =>
         {
-            await using var peer = await TcpPeer.ConnectToMenuAsync(port);
+            await using var peer = await TcpChatClient.ConnectToMenuAsync(port);
             await peer.SendBytesAsync(Encoding.ASCII.GetBytes(new string('A', 2 * 1024 * 1024) + "\n"));
             await peer.ExpectAsync("Your line was too long (over 8 KiB); it was discarded\n" + Menu);
             await peer.SendAsync("3");
@@ -54,7 +54,7 @@ public class GatewayAbuseTests
         });
         var halfOpen = Enumerable.Range(0, 20).Select(async i =>
         {
-            await using var peer = await TcpPeer.ConnectToMenuAsync(port);
+            await using var peer = await TcpChatClient.ConnectToMenuAsync(port);
             await peer.SendBytesAsync(Encoding.ASCII.GetBytes($"1\nHalf{i}"));
             peer.Socket.Shutdown(SocketShutdown.Send); // FIN: we still read, the server sees the end of input
             Assert.Equal(["Enter your name: ", "Enter group ID: "], await peer.ReadUntilClosedAsync());
@@ -72,7 +72,7 @@ public class GatewayAbuseTests
         await Task.WhenAll([.. fuzz, .. huge, .. halfOpen, chatting]).WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(Enumerable.Range(0, 20).Select(i => $"from friend {i}"), good.Received.Select(m => m.Text));
-        await using var late = await TcpPeer.ConnectToMenuAsync(port);
+        await using var late = await TcpChatClient.ConnectToMenuAsync(port);
         await late.JoinGroupAsync(g, "Late", "pw");
         await app.Log.WaitForAsync("Line refused", count: 4);
         Assert.DoesNotContain(app.Log.Lines(), l => l.StartsWith("ERR") || l.StartsWith("FTL"));
@@ -82,16 +82,16 @@ public class GatewayAbuseTests
     public async Task SlowlorisSendersAreAnsweredLineByLineAndDelayNoOne()
     {
         await using var app = new WebChatApplication();
-        var port = TcpPeer.GatewayPort(app);
+        var port = TcpChatClient.PortOf(app);
         await using var good = await HubPeer.ConnectAsync(HubPeer.Port(app));
         var g = (await good.CreateGroup("Good", "pw")).GroupId;
-        await using var friend = await TcpPeer.ConnectToMenuAsync(port);
+        await using var friend = await TcpChatClient.ConnectToMenuAsync(port);
         await friend.JoinGroupAsync(g, "Friend", "pw");
 
         // 50 senders of a byte a second for 3 s: each byte is a line after the 150 ms pause, so nobody holds a partial line.
         var slow = Enumerable.Range(0, 50).Select(async _ =>
         {
-            await using var peer = await TcpPeer.ConnectToMenuAsync(port);
+            await using var peer = await TcpChatClient.ConnectToMenuAsync(port);
             foreach (var b in "xy3"u8.ToArray())
             {
                 await peer.SendBytesAsync(new[] { b });
@@ -121,7 +121,7 @@ public class GatewayAbuseTests
     public async Task AThousandSilentConnectionsMeetThePerAddressLimitThenTheIdleTimeout()
     {
         await using var app = new LoggedApplication(new Dictionary<string, string?> { ["Chat:Gateway:MenuIdleSeconds"] = "2" });
-        var port = TcpPeer.GatewayPort(app);
+        var port = TcpChatClient.PortOf(app);
 
         var silent = await ConnectManyAsync(port, 1000);
         try
@@ -133,7 +133,7 @@ public class GatewayAbuseTests
             // Another address is not affected: it joins and talks while 127.0.0.1 is full.
             await using var hub = await HubPeer.ConnectAsync(HubPeer.Port(app));
             var g = (await hub.CreateGroup("Hub", "pw")).GroupId;
-            await using var other = await TcpPeer.ConnectToMenuAsync(port, from: "127.0.0.2");
+            await using var other = await TcpChatClient.ConnectToMenuAsync(port, from: "127.0.0.2");
             await other.JoinGroupAsync(g, "Other", "pw");
             await other.SendAsync("still served");
             await hub.WaitForMessageAsync(m => m.Text == "still served");
@@ -147,7 +147,7 @@ public class GatewayAbuseTests
             await app.Log.WaitForAsync("Closing a connection idle in the menu for 2 s", 100);
 
             // Every slot came back.
-            await using var again = await TcpPeer.ConnectToMenuAsync(port);
+            await using var again = await TcpChatClient.ConnectToMenuAsync(port);
         }
         finally
         {
@@ -163,7 +163,7 @@ public class GatewayAbuseTests
             ["Chat:Gateway:MaxConnectionsPerAddress"] = "1100",
             ["Chat:Gateway:MenuIdleSeconds"] = "2",
         });
-        var port = TcpPeer.GatewayPort(app);
+        var port = TcpChatClient.PortOf(app);
         var silent = await ConnectManyAsync(port, 1000);
         try
         {
@@ -184,12 +184,12 @@ public class GatewayAbuseTests
     public async Task PasswordGuessingFromOneAddressIsThrottledAndTheOwnersFriendsFromOtherAddressesGetIn()
     {
         await using var app = new LoggedApplication();
-        var port = TcpPeer.GatewayPort(app);
+        var port = TcpChatClient.PortOf(app);
         const string password = "owner-secret-2f9c";
-        await using var owner = await TcpPeer.ConnectToMenuAsync(port, from: "127.0.0.2");
+        await using var owner = await TcpChatClient.ConnectToMenuAsync(port, from: "127.0.0.2");
         var g = await owner.CreateGroupAsync("Owner", password);
 
-        await using var guesser = await TcpPeer.ConnectToMenuAsync(port);
+        await using var guesser = await TcpChatClient.ConnectToMenuAsync(port);
         await guesser.StartJoinAsync(g, "Guesser");
         for (var i = 0; i < 5; i++)
         {
@@ -205,7 +205,7 @@ public class GatewayAbuseTests
         // More connections from the same address change nothing: the allowance is the address's.
         var more = await Task.WhenAll(Enumerable.Range(0, 10).Select(async i =>
         {
-            await using var peer = await TcpPeer.ConnectToMenuAsync(port);
+            await using var peer = await TcpChatClient.ConnectToMenuAsync(port);
             await peer.StartJoinAsync(g, $"More{i}");
             await peer.SendAsync($"guess-7e1d-more-{i}");
             return await peer.ReadLineAsync();
@@ -213,7 +213,7 @@ public class GatewayAbuseTests
         Assert.All(more, l => Assert.Equal(throttled, l));
 
         // The owner's friends, from other addresses, over both doors, get in with the right password.
-        await using var friend = await TcpPeer.ConnectToMenuAsync(port, from: "127.0.0.3");
+        await using var friend = await TcpChatClient.ConnectToMenuAsync(port, from: "127.0.0.3");
         await friend.JoinGroupAsync(g, "Friend", password);
         await owner.ExpectAsync("Friend has joined the group \n");
         await using var proxy = new FaultProxy(HubPeer.Port(app), IPAddress.Parse("127.0.0.4"));
@@ -230,10 +230,10 @@ public class GatewayAbuseTests
     public async Task MessageFloodsOnBothDoorsAreRefusedWithANoticeAndTheConnectionsStay()
     {
         await using var app = new LoggedApplication();
-        var port = TcpPeer.GatewayPort(app);
+        var port = TcpChatClient.PortOf(app);
         await using var observer = await HubPeer.ConnectAsync(HubPeer.Port(app));
         var g = (await observer.CreateGroup("Observer", "pw")).GroupId;
-        await using var tcp = await TcpPeer.ConnectToMenuAsync(port);
+        await using var tcp = await TcpChatClient.ConnectToMenuAsync(port);
         await tcp.JoinGroupAsync(g, "TcpFlood", "pw");
         await using var hub = await HubPeer.ConnectAsync(HubPeer.Port(app));
         await hub.JoinGroup(g, "HubFlood", "pw");
@@ -273,11 +273,11 @@ public class GatewayAbuseTests
         Assert.InRange(app.Log.Count("Message refused: HubFlood"), 1, Math.Min(10, hubRefused));
     }
 
-    private static async Task<List<TcpPeer>> ConnectManyAsync(int port, int count)
+    private static async Task<List<TcpChatClient>> ConnectManyAsync(int port, int count)
     {
-        var peers = new List<TcpPeer>(count);
+        var peers = new List<TcpChatClient>(count);
         for (var i = 0; i < count; i += 100)
-            peers.AddRange(await Task.WhenAll(Enumerable.Range(0, Math.Min(100, count - i)).Select(_ => TcpPeer.ConnectAsync(port))));
+            peers.AddRange(await Task.WhenAll(Enumerable.Range(0, Math.Min(100, count - i)).Select(_ => TcpChatClient.ConnectAsync(port))));
         return peers;
     }
 }

@@ -15,193 +15,6 @@ using WebChat.Tests.Infrastructure;
 
 namespace WebChat.Tests.Reliability;
 
-/// <summary>
-/// A raw TCP user of the gateway that can come from any loopback address (127.0.0.0/8) and connect to any
-/// port (the gateway itself or a <see cref="FaultProxy"/> in front of it). Lines are awaited with bounded timeouts.
-/// </summary>
-public sealed class TcpPeer : IAsyncDisposable
-{
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
-
-    private readonly Socket _socket;
-    private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
-    private readonly Task _receiving;
-    private readonly List<string> _recent = [];
-
-    private TcpPeer(Socket socket)
-    {
-        _socket = socket;
-        _receiving = Task.Run(ReceiveAsync);
-    }
-
-    public static int GatewayPort(WebApplicationFactory<Program> app)
-    {
-        app.StartServer();
-        return app.Services.GetRequiredService<GatewayEndpoint>().Port;
-    }
-
-    public static async Task<TcpPeer> ConnectAsync(int port, string from = "127.0.0.1")
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        socket.Bind(new IPEndPoint(IPAddress.Parse(from), 0));
-        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port)).WaitAsync(Timeout);
-        return new TcpPeer(socket);
-    }
-
-    public static async Task<TcpPeer> ConnectToMenuAsync(int port, string from = "127.0.0.1")
-    {
-        var peer = await ConnectAsync(port, from);
-        await peer.ExpectAsync(TcpChatClient.Menu);
-        return peer;
-    }
-
-    public Socket Socket => _socket;
-
-    public Task SendAsync(string line) => SendBytesAsync(Encoding.UTF8.GetBytes(line + "\n"));
-
-    public async Task SendBytesAsync(ReadOnlyMemory<byte> bytes)
-    {
-        while (bytes.Length > 0) bytes = bytes[await _socket.SendAsync(bytes, SocketFlags.None)..];
-    }
-
-    /// <summary>The next line (without its newline), or null once the server closed the connection.</summary>
-    public async Task<string?> ReadLineAsync(TimeSpan? timeout = null)
-    {
-        using var cts = new CancellationTokenSource(timeout ?? Timeout);
-        try
-        {
-            if (!await _lines.Reader.WaitToReadAsync(cts.Token)) return null;
-            var line = await _lines.Reader.ReadAsync(cts.Token);
-            lock (_recent) { _recent.Add(line); if (_recent.Count > 8) _recent.RemoveAt(0); }
-            return line;
-        }
-        catch (OperationCanceledException)
-        {
-            throw new TimeoutException($"No line within {(timeout ?? Timeout).TotalSeconds} s; last lines: {Recent}");
-        }
-    }
-
-    public async Task ExpectAsync(string text, TimeSpan? timeout = null)
-    {
-        foreach (var expected in text.TrimEnd('\n').Split('\n'))
-        {
-            var line = await ReadLineAsync(timeout);
-            Assert.True(line == expected, $"Expected \"{expected}\" but got \"{line ?? "<closed>"}\"; last lines: {Recent}");
-        }
-    }
-
-    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? Timeout);
-        while (true)
-        {
-            var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero) throw new TimeoutException($"No matching line; last lines: {Recent}");
-            var line = await ReadLineAsync(left) ?? throw new InvalidOperationException($"Closed before a matching line; last lines: {Recent}");
-            if (match(line)) return line;
-        }
-    }
-
-    /// <summary>Lines until the server closes the connection (bounded).</summary>
-    public async Task<List<string>> ReadUntilClosedAsync(TimeSpan? timeout = null)
-    {
-        var rest = new List<string>();
-        var deadline = DateTime.UtcNow + (timeout ?? Timeout);
-        while (await ReadLineAsync(deadline - DateTime.UtcNow) is { } line) rest.Add(line);
-        return rest;
-    }
-
-    public async Task<int> CreateGroupAsync(string name, string password)
-    {
-        await SendAsync("2");
-        await ExpectAsync("Enter your name: \n");
-        await SendAsync(name);
-        await ExpectAsync("Enter password for the group: \n");
-        await SendAsync(password);
-        var first = await ReadLineAsync() ?? "<closed>";
-        Assert.StartsWith("The id of the group is:", first);
-        var id = int.Parse(first["The id of the group is:".Length..]);
-        await ExpectAsync($"You're connected to group chat #{id}\nYou can start to talk!\n");
-        return id;
-    }
-
-    /// <summary>Menu 1 up to the password prompt.</summary>
-    public async Task StartJoinAsync(int groupId, string name)
-    {
-        await SendAsync("1");
-        await ExpectAsync("Enter your name: \n");
-        await SendAsync(name);
-        await ExpectAsync("Enter group ID: \n");
-        await SendAsync(groupId.ToString());
-        await ExpectAsync("Enter password: \n");
-    }
-
-    /// <summary>Menu 1 with the right password; returns the history lines that came with the join.</summary>
-    public async Task JoinGroupAsync(int groupId, string name, string password)
-    {
-        await StartJoinAsync(groupId, name);
-        await SendAsync(password);
-        await ExpectAsync($"You're connected to group chat #{groupId}\n");
-    }
-
-    /// <summary>Leaves the group with Exit and waits for the menu.</summary>
-    public async Task ExitGroupAsync()
-    {
-        await SendAsync("Exit");
-        await WaitForLineAsync(l => l == "You chose exit so you removed from the group. ");
-        await ExpectAsync(TcpChatClient.Menu);
-    }
-
-    /// <summary>Drops the connection with a reset, no goodbye.</summary>
-    public void Abort()
-    {
-        try { _socket.LingerState = new LingerOption(true, 0); } catch (Exception) { }
-        _socket.Close();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        try { _socket.Shutdown(SocketShutdown.Both); } catch (Exception) { }
-        _socket.Dispose();
-        await _receiving.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    }
-
-    private string Recent
-    {
-        get { lock (_recent) return string.Join(" | ", _recent); }
-    }
-
-    private async Task ReceiveAsync()
-    {
-        var buffer = new byte[16 * 1024];
-        var pending = new List<byte>();
-        try
-        {
-            while (true)
-            {
-                var n = await _socket.ReceiveAsync(buffer, SocketFlags.None);
-                if (n == 0) break;
-                var start = 0;
-                for (var i = 0; i < n; i++)
-                {
-                    if (buffer[i] != (byte)'\n') continue;
-                    pending.AddRange(buffer.AsSpan(start, i - start));
-                    _lines.Writer.TryWrite(Encoding.UTF8.GetString(pending.ToArray()));
-                    pending.Clear();
-                    start = i + 1;
-                }
-                pending.AddRange(buffer.AsSpan(start, n - start));
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException) { }
-        finally
-        {
-            if (pending.Count > 0) _lines.Writer.TryWrite(Encoding.UTF8.GetString(pending.ToArray()));
-            _lines.Writer.TryComplete();
-        }
-    }
-}
-
 /// <summary>A real SignalR client on WebSockets to any port (the app or a <see cref="FaultProxy"/> in front of it).</summary>
 public sealed class HubPeer : IAsyncDisposable
 {
@@ -239,7 +52,7 @@ public sealed class HubPeer : IAsyncDisposable
             })
             .Build();
         var peer = new HubPeer(connection);
-        await connection.StartAsync().WaitAsync(TcpPeer.Timeout);
+        await connection.StartAsync().WaitAsync(TcpChatClient.DefaultTimeout);
         return peer;
     }
 
@@ -263,11 +76,11 @@ public sealed class HubPeer : IAsyncDisposable
 
     /// <summary>Waits (bounded) until at least <paramref name="count"/> messages were heard.</summary>
     public Task WaitForMessagesAsync(int count, TimeSpan? timeout = null) =>
-        Messages.WaitForCountAsync(count, timeout ?? TcpPeer.Timeout);
+        Messages.WaitForCountAsync(count, timeout ?? TcpChatClient.DefaultTimeout);
 
     /// <summary>Waits (bounded) until a message matching <paramref name="match"/> was heard.</summary>
     public Task WaitForMessageAsync(Func<ChatMessage, bool> match, TimeSpan? timeout = null) =>
-        Messages.WaitUntilAsync(list => list.Any(match), timeout ?? TcpPeer.Timeout, "matching message");
+        Messages.WaitUntilAsync(list => list.Any(match), timeout ?? TcpChatClient.DefaultTimeout, "matching message");
 
     public ValueTask DisposeAsync() => Connection.DisposeAsync();
 }

@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.SignalR.Client;
 using WebChat.Groups;
 using WebChat.Tests.Infrastructure;
 
+using WebChat.Tests.Gateway;
+
 namespace WebChat.Tests.Reliability;
 
 /// <summary>
@@ -25,15 +27,15 @@ public class ProxyFaultTests
         // TCP lines are cut into 3-byte pieces but not delayed: by CONTRACT section 3 a piece followed by
         // 150 ms of silence is a whole line (the seed client's rule), so on a starved machine a delay
         // between two pieces of one line would rightly split it in two.
-        await using var tcpProxy = new FaultProxy(TcpPeer.GatewayPort(app)) { MaxChunk = 3 };
+        await using var tcpProxy = new FaultProxy(TcpChatClient.PortOf(app)) { MaxChunk = 3 };
 
         await using var observer = await HubPeer.ConnectAsync(HubPeer.Port(app));
         var g = (await observer.CreateGroup("Observer", "pw")).GroupId;
         await using var slowHub = await HubPeer.ConnectAsync(hubProxy.Port);
         await slowHub.JoinGroup(g, "SlowHub", "pw");
-        await using var slowTcp = await TcpPeer.ConnectToMenuAsync(tcpProxy.Port);
+        await using var slowTcp = await TcpChatClient.ConnectToMenuAsync(tcpProxy.Port);
         await slowTcp.JoinGroupAsync(g, "SlowTcp", "pw");
-        await using var directTcp = await TcpPeer.ConnectToMenuAsync(TcpPeer.GatewayPort(app));
+        await using var directTcp = await TcpChatClient.ConnectToMenuAsync(TcpChatClient.PortOf(app));
         await directTcp.JoinGroupAsync(g, "DirectTcp", "pw");
         await observer.Heard.TakeAsync(3); // the three joins
 
@@ -90,7 +92,7 @@ public class ProxyFaultTests
                 await Task.Yield();
             }
         });
-        await first.Closed.WaitAsync(TcpPeer.Timeout);
+        await first.Closed.WaitAsync(TcpChatClient.DefaultTimeout);
         var before = first.Received;
         await first.DisposeAsync();
 
@@ -119,8 +121,8 @@ public class ProxyFaultTests
 
         var text = string.Concat(Enumerable.Repeat("0123456789", 150));
         proxy.CutAfter(Direction.Upstream, 600); // the WebSocket frame of the SendMessage stops after 600 of ~1600 bytes
-        await Assert.ThrowsAnyAsync<Exception>(() => writer.Send(g, text).WaitAsync(TcpPeer.Timeout));
-        await writer.Closed.WaitAsync(TcpPeer.Timeout);
+        await Assert.ThrowsAnyAsync<Exception>(() => writer.Send(g, text).WaitAsync(TcpChatClient.DefaultTimeout));
+        await writer.Closed.WaitAsync(TcpChatClient.DefaultTimeout);
         await writer.DisposeAsync();
 
         await using var again = await HubPeer.ConnectAsync(proxy.Port);
@@ -137,11 +139,11 @@ public class ProxyFaultTests
     public async Task ATcpLineCutInTheMiddleIsNotSentAndTheMemberLeavesAtOnce()
     {
         await using var app = new WebChatApplication(Fast);
-        var gateway = TcpPeer.GatewayPort(app);
+        var gateway = TcpChatClient.PortOf(app);
         await using var proxy = new FaultProxy(gateway);
         await using var observer = await HubPeer.ConnectAsync(HubPeer.Port(app));
         var g = (await observer.CreateGroup("Observer", "pw")).GroupId;
-        await using var cutUp = await TcpPeer.ConnectToMenuAsync(proxy.Port);
+        await using var cutUp = await TcpChatClient.ConnectToMenuAsync(proxy.Port);
         await cutUp.JoinGroupAsync(g, "CutUp", "pw");
         await observer.Heard.TakeAsync(1);
 
@@ -150,7 +152,7 @@ public class ProxyFaultTests
         Assert.Equal(new HeardLeft(g, "CutUp"), await observer.Heard.WaitForAsync(h => h is HeardLeft));
 
         // A receiver cut in the middle of a line: it keeps the bytes it got, the server lets it go at once.
-        await using var cutDown = await TcpPeer.ConnectToMenuAsync(proxy.Port);
+        await using var cutDown = await TcpChatClient.ConnectToMenuAsync(proxy.Port);
         await cutDown.JoinGroupAsync(g, "CutDown", "pw");
         await observer.Heard.WaitForAsync(h => h is HeardJoined);
         proxy.CutAfter(Direction.Downstream, 10);
@@ -160,7 +162,7 @@ public class ProxyFaultTests
         Assert.Equal(new HeardLeft(g, "CutDown"), await observer.Heard.WaitForAsync(h => h is HeardLeft));
 
         // The group goes on, and nothing partial was ever delivered.
-        await using var late = await TcpPeer.ConnectToMenuAsync(gateway);
+        await using var late = await TcpChatClient.ConnectToMenuAsync(gateway);
         await late.JoinGroupAsync(g, "Late", "pw");
         await late.ExpectAsync("Observer: a line longer than ten bytes\n");
         Assert.DoesNotContain(observer.Received, m => m.Sender == "CutUp");
@@ -171,14 +173,14 @@ public class ProxyFaultTests
     {
         await using var app = new WebChatApplication(Fast);
         await using var hubProxy = new FaultProxy(HubPeer.Port(app));
-        await using var tcpProxy = new FaultProxy(TcpPeer.GatewayPort(app));
+        await using var tcpProxy = new FaultProxy(TcpChatClient.PortOf(app));
         await using var sender = await HubPeer.ConnectAsync(HubPeer.Port(app));
         var g = (await sender.CreateGroup("Sender", "pw")).GroupId;
         await using var observer = await HubPeer.ConnectAsync(HubPeer.Port(app));
         await observer.JoinGroup(g, "Observer", "pw");
         await using var stalledHub = await HubPeer.ConnectAsync(hubProxy.Port);
         await stalledHub.JoinGroup(g, "StalledHub", "pw");
-        await using var stalledTcp = await TcpPeer.ConnectToMenuAsync(tcpProxy.Port);
+        await using var stalledTcp = await TcpChatClient.ConnectToMenuAsync(tcpProxy.Port);
         await stalledTcp.JoinGroupAsync(g, "StalledTcp", "pw");
         await observer.Heard.TakeAsync(2);
 
