@@ -4,6 +4,7 @@ public enum ChatError
 {
     InvalidName,
     NameTaken,
+    AlreadyMember,
     InvalidPassword,
     UnknownGroup,
     WrongPassword,

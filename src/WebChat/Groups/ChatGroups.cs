@@ -69,7 +69,7 @@ public sealed class ChatGroups : IDisposable
         var name = Rules.ValidName(userName);
         var pw = Rules.ValidPassword(password);
         if (_local.Find(caller.ConnectionId, groupId) is not null)
-            throw new ChatException(ChatError.NameTaken, $"You are already a member of group {groupId}");
+            throw new ChatException(ChatError.AlreadyMember, $"You are already a member of group {groupId}");
         var secret = await CheckPasswordAsync(caller, groupId, pw, ct);
         var snapshot = await _store.AddMemberAsync(groupId, secret.Epoch, NewMember(caller, name), ct);
         _log.Joined(name, groupId, caller.Door, caller.ConnectionId, caller.Address);
