@@ -14,7 +14,13 @@ public sealed class GatewaySink(GatewaySessions sessions, ChatMetrics metrics) :
     // A group's list changes only on its own dispatcher shard, in stream order, so copy-on-write arrays suffice.
     private readonly ConcurrentDictionary<int, TcpSession[]> _groups = new();
 
-    public void Deliver(GroupEvent e)
+    public void Deliver(ReadOnlySpan<GroupEvent> events)
+    {
+        // Each session's writer already sends whatever is queued with one write, so events go on one by one.
+        foreach (var e in events) Deliver(e);
+    }
+
+    private void Deliver(GroupEvent e)
     {
         switch (e.Kind)
         {

@@ -3,10 +3,14 @@ using WebChat.Store;
 
 namespace WebChat.Groups;
 
-/// <summary>A door's delivery of group events to its own connections on this node. Called in each group's order; must not block.</summary>
+/// <summary>
+/// A door's delivery of group events to its own connections on this node. Called with a run of events
+/// in each group's order (events of several groups may be interleaved); must not block. A sink may write
+/// a run to a connection as one write: that is how a busy node batches its fan-out.
+/// </summary>
 public interface IGroupEventSink
 {
-    void Deliver(GroupEvent e);
+    void Deliver(ReadOnlySpan<GroupEvent> events);
 }
 
 /// <summary>
@@ -20,6 +24,9 @@ public sealed class GroupEventDispatcher : IGroupEventPublisher, IAsyncDisposabl
     private readonly Task[] _readers;
     private readonly IGroupEventSink[] _sinks;
     private readonly ILogger<GroupEventDispatcher> _log;
+
+    /// <summary>The most events handed to the sinks at once; bounds what a run adds to the first event's latency.</summary>
+    internal const int MaxRun = 64;
 
     public GroupEventDispatcher(IEnumerable<IGroupEventSink> sinks, ILogger<GroupEventDispatcher> log)
     {
@@ -40,16 +47,29 @@ public sealed class GroupEventDispatcher : IGroupEventPublisher, IAsyncDisposabl
 
     private async Task RunAsync(ChannelReader<GroupEvent> reader)
     {
+        // What has queued up while the last run was delivered goes out as the next run: one event when
+        // the node is quiet, up to MaxRun when it is busy, so the sinks can batch writes exactly when it pays.
+        var run = new GroupEvent[MaxRun];
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (reader.TryRead(out var e))
+            int count;
+            do
             {
+                count = 0;
+                while (count < run.Length && reader.TryRead(out var e)) run[count++] = e;
+                if (count == 0) break;
+                var events = run.AsSpan(0, count);
                 foreach (var sink in _sinks)
                 {
-                    try { sink.Deliver(e); }
-                    catch (Exception ex) { _log.LogError(ex, "Sink {Sink} failed on event {Seq} of group {GroupId}", sink.GetType().Name, e.Seq, e.GroupId); }
+                    try { sink.Deliver(events); }
+                    catch (Exception ex)
+                    {
+                        _log.LogError(ex, "Sink {Sink} failed on a run of {Count} events from event {Seq} of group {GroupId}",
+                            sink.GetType().Name, count, events[0].Seq, events[0].GroupId);
+                    }
                 }
-            }
+                events.Clear();
+            } while (count == run.Length);
         }
     }
 

@@ -23,9 +23,9 @@ public sealed class ChatClient : IAsyncDisposable
         connection.On<int, string>("MemberLeft", (g, n) => Heard.Add(new HeardLeft(g, n)));
     }
 
-    public static async Task<ChatClient> ConnectAsync(WebChatApplication app)
+    public static async Task<ChatClient> ConnectAsync(WebChatApplication app, Action<IHubConnectionBuilder>? configure = null)
     {
-        var client = new ChatClient(await app.ConnectAsync(b => { }).ConfigureAwait(false));
+        var client = new ChatClient(await app.ConnectAsync(configure).ConfigureAwait(false));
         return client;
     }
 

@@ -41,10 +41,13 @@ public sealed class RecordingSink : IGroupEventSink
     private readonly ConcurrentQueue<GroupEvent> _events = new();
     private int _count;
 
-    public void Deliver(GroupEvent e)
+    public void Deliver(ReadOnlySpan<GroupEvent> events)
     {
-        _events.Enqueue(e);
-        Interlocked.Increment(ref _count);
+        foreach (var e in events)
+        {
+            _events.Enqueue(e);
+            Interlocked.Increment(ref _count);
+        }
     }
 
     public IReadOnlyList<GroupEvent> Events => _events.ToArray();

@@ -20,8 +20,11 @@ public sealed class WebChatApplication : WebApplicationFactory<Program>
         ["Chat:PasswordHashIterations"] = "1000",
     };
 
-    public WebChatApplication(IDictionary<string, string?>? settings = null)
+    private readonly Action<IServiceCollection>? _services;
+
+    public WebChatApplication(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
+        _services = services;
         if (settings is not null)
             foreach (var (k, v) in settings) _settings[k] = v;
         // Kestrel on a free loopback port, chosen through the "urls" setting: UseKestrel(0) races with the
@@ -34,6 +37,7 @@ public sealed class WebChatApplication : WebApplicationFactory<Program>
     {
         builder.UseSetting(WebHostDefaults.ServerUrlsKey, "http://127.0.0.1:0");
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
+        if (_services is not null) builder.ConfigureServices(_services);
     }
 
     /// <summary>Starts the server (once) and returns its base address, e.g. http://127.0.0.1:41234/.</summary>
