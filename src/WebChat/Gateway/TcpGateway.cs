@@ -15,7 +15,7 @@ namespace WebChat.Gateway;
 /// </summary>
 public sealed class TcpGateway(
     ChatGroups groups, GatewaySessions sessions, GatewayEndpoint endpoint, ChatMetrics metrics,
-    IOptions<ChatOptions> options, TimeProvider time, ILoggerFactory loggerFactory) : BackgroundService
+    IOptions<ChatOptions> options, TimeProvider time, ILoggerFactory loggerFactory, IServiceProvider services) : BackgroundService
 {
     private readonly ChatOptions _options = options.Value;
     private readonly ILogger _log = loggerFactory.CreateLogger<TcpGateway>();
@@ -30,7 +30,12 @@ public sealed class TcpGateway(
             GatewayLog.Disabled(_log);
             return;
         }
-        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);
+        // Kestrel's own socket transport from the container: its connections write into blocks of Kestrel's
+        // pinned block pool. One built here would fall back to the shared array pool, which keeps few 4 KiB
+        // arrays, so a fan-out to hundreds of sockets allocated a fresh block per write (~2.5 KB a delivery).
+        // Hosts without Kestrel (the in-memory test server) get one of their own.
+        var transport = services.GetServices<IConnectionListenerFactory>().OfType<SocketTransportFactory>().FirstOrDefault()
+                        ?? new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);
         try
         {
             _listener = await transport.BindAsync(new IPEndPoint(IPAddress.IPv6Any, _options.Gateway.Port), cancellationToken);
