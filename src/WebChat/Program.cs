@@ -6,6 +6,9 @@ using WebChat.Pages;
 using WebChat.Security;
 using WebChat.Store.Redis;
 
+// Before anything touches the shared array pool (see RuntimeTuning)
+WebChat.Operations.RuntimeTuning.Apply();
+
 // `--probe URL` checks a running node (the container's HEALTHCHECK) without starting one
 if (HealthProbe.IsRequested(args)) return await HealthProbe.RunAsync(args);
 

@@ -1,0 +1,20 @@
+namespace WebChat.Operations;
+
+/// <summary>Runtime settings the server needs that the runtime only reads from the environment.</summary>
+internal static class RuntimeTuning
+{
+    private const string MaxArraysPerPartition = "DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION";
+
+    /// <summary>
+    /// SignalR gives each connection pipes over the shared array pool, which by default keeps 32 arrays of a
+    /// size per core. A message to a group of a few hundred connections rents one 4 KiB array per connection
+    /// at once, so without more room nearly every delivery allocated a fresh one (2.2 KB a delivery, a gen0
+    /// GC every 200 ms at 40,000 deliveries/s). The pool reads this once, when it is first used, so it is
+    /// set before anything else runs; an operator's own value wins. The Dockerfile sets the same value.
+    /// </summary>
+    public static void Apply()
+    {
+        if (Environment.GetEnvironmentVariable(MaxArraysPerPartition) is null)
+            Environment.SetEnvironmentVariable(MaxArraysPerPartition, "256");
+    }
+}
