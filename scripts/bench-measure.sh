@@ -33,11 +33,11 @@ run_part() {
     findmax)  # highest sustained fan-out, TCP door vs ngIRCd
       start findmax
       TARGET_PID="$pid" OUT="$out/compare-findmax.jsonl" scripts/bench-compare.sh 127.0.0.1:5555 findmax "${extra[@]}" 2>>"$out/compare.log" | tee "$out/compare-findmax.txt" ;;
-    half)     # p99 of both at half of WebChat's highest sustained rate (same offered load)
+    half)     # p99 of both at half of WebChat's highest sustained rate (same offered load), HALF_ROUNDS rounds (default 3), 15 s warm-up
       max="$(python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1]) if "\"find-max\"" in l and "target/" in l]; print(r[-1]["maxSustainedDeliveriesPerSec"] if r else 0)' "$out/compare-findmax.jsonl" 2>/dev/null || echo 0)"
       rate="$(python3 -c "import sys; m=float(sys.argv[1]); print(round(max(m/2/(200*199), 0.5), 3))" "$max")"
       start "half of $max deliveries/s: S=200 r=$rate"
-      TARGET_PID="$pid" OUT="$out/compare-half.jsonl" scripts/bench-compare.sh 127.0.0.1:5555 custom -G 1 -M 200 -S 200 -r "$rate" -D 20 -W 5 "${extra[@]}" 2>>"$out/compare.log" | tee "$out/compare-half.txt" ;;
+      TARGET_PID="$pid" ROUNDS="${HALF_ROUNDS:-3}" OUT="$out/compare-half.jsonl" scripts/bench-compare.sh 127.0.0.1:5555 custom -G 1 -M 200 -S 200 -r "$rate" -D 20 -W 15 "${extra[@]}" 2>>"$out/compare.log" | tee "$out/compare-half.txt" ;;
     conns10k) # 10,000 connections, half TCP half WebSocket, 100 groups, 1 msg/s per group
       start conns10k
       bench "mixed/conns10k" --adapter mixed --target 127.0.0.1:5555 --hub 127.0.0.1:8080 --tcp-fraction 0.5 \
