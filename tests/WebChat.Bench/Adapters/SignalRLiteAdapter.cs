@@ -400,7 +400,7 @@ internal sealed class LiteSession : IChatSession
                     else
                     {
                         if (!TryReadVarint(buf.AsSpan(start, end - start), out int len, out int hdr)) break;
-                        if (len > MaxRecordBytes) { Close($"a hub record of {len} bytes"); return; }
+                        if ((uint)len > MaxRecordBytes) { Close($"unreadable MessagePack length prefix ({(uint)len} bytes)"); return; }
                         if (end - start < hdr + len) break;
                         var rec = new ReadOnlyMemory<byte>(buf, start + hdr, len);
                         Dump(rec.Span);
