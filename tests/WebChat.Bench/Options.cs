@@ -21,6 +21,7 @@ public sealed class Options
     public string HubHost = "127.0.0.1";
     public int HubPort = 8080;       // mixed: the app's HTTP port (the hub)
     public double TcpFraction = 0.5; // mixed: share of members on the TCP door
+    public string WsClient = "official"; // mixed: the SignalR members' client, official | lite
     public int ConnectConcurrency = 64;
     public double StepTimeout = 15;  // per setup step (prompt, echo)
     public double SetupDeadline = 180; // all joins must finish within this; the rest count as failed
@@ -47,7 +48,7 @@ public sealed class Options
     public const string Usage = """
         WebChat.Bench: group chat load generator (legacy TCP menu protocol, SignalR hub, IRC)
 
-        dotnet WebChat.Bench.dll --adapter legacy|signalr|mixed|irc [--target host:port] [workload] [options]
+        dotnet WebChat.Bench.dll --adapter legacy|signalr|signalr-lite|mixed|irc [--target host:port] [workload] [options]
 
         Workload
           -G, --groups N          groups (default 10)
@@ -59,15 +60,19 @@ public sealed class Options
               --msg-size BYTES    chat text length (default 64, minimum ~40 for the stamp)
 
         Target and protocol
-              --target HOST:PORT  default 127.0.0.1:5555 (legacy, mixed), 127.0.0.1:8080 (signalr:
+              --target HOST:PORT  default 127.0.0.1:5555 (legacy, mixed), 127.0.0.1:8080 (signalr*:
                                   the app's HTTP address; the hub is /hubs/chat), 127.0.0.1:6667 (irc)
-              --protocol json|messagepack   signalr/mixed: the hub protocol (default json);
-                                  WebSockets only, negotiation skipped
+              --protocol json|messagepack   signalr/signalr-lite/mixed: the hub protocol (default
+                                  json); WebSockets only, negotiation skipped
+                                  (signalr-lite: the same hub protocol spoken over a bare
+                                  ClientWebSocket, no HubConnection; far less generator CPU)
               --hub HOST:PORT     mixed: the app's HTTP address for the SignalR members
                                   (default 127.0.0.1:8080); --target is then the TCP gateway
               --tcp-fraction F    mixed: share of each group's members on the TCP door, spread
                                   evenly over the members, creator and senders included
                                   (default 0.5; giving it selects --adapter mixed)
+              --ws-client official|lite   mixed: the SignalR members use HubConnection (official,
+                                  the default) or the signalr-lite client
               --eol lf|crlf|none  legacy: terminator after menu choice/name/id/password;
                                   'none' = the seed client's style (required by the seed server).
                                   Chat lines always end with LF (CRLF with --eol crlf).
@@ -136,6 +141,10 @@ public sealed class Options
                 case "--protocol":
                     o.Protocol = Next();
                     if (o.Protocol is not ("json" or "messagepack")) throw new ArgumentException("--protocol json|messagepack");
+                    break;
+                case "--ws-client":
+                    o.WsClient = Next();
+                    if (o.WsClient is not ("official" or "lite")) throw new ArgumentException("--ws-client official|lite");
                     break;
                 case "--hub": (o.HubHost, o.HubPort) = HostPort(Next()); break;
                 case "--tcp-fraction":

@@ -21,7 +21,7 @@ try
     adapter = AdapterFactory.Create(o.Adapter, new AdapterOptions
     {
         Host = o.Host, Port = o.Port, Eol = o.Eol, StepTimeout = TimeSpan.FromSeconds(o.StepTimeout), RunTag = runTag,
-        Protocol = o.Protocol, HubHost = o.HubHost, HubPort = o.HubPort, TcpFraction = o.TcpFraction,
+        Protocol = o.Protocol, HubHost = o.HubHost, HubPort = o.HubPort, TcpFraction = o.TcpFraction, WsClient = o.WsClient,
     });
 }
 catch (Exception e) { Console.Error.WriteLine("error: " + e.Message); return 2; }
@@ -38,7 +38,7 @@ using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
 
 int conns = o.Groups * o.Members;
-Log($"WebChat.Bench {o.Adapter}{(o.Adapter is "signalr" or "mixed" ? "/" + o.Protocol : "")} {o.Host}:{o.Port}{(o.Adapter == "mixed" ? $" + hub {o.HubHost}:{o.HubPort}, tcp fraction {o.TcpFraction}" : "")}  G={o.Groups} M={o.Members} ({conns} connections) S={o.Senders} r={o.Rate}/s D={o.Duration}s W={o.Warmup}s msg={o.MessageSize}B"
+Log($"WebChat.Bench {o.Adapter}{(o.Adapter is "signalr" or "signalr-lite" or "mixed" ? "/" + o.Protocol : "")} {o.Host}:{o.Port}{(o.Adapter == "mixed" ? $" + hub {o.HubHost}:{o.HubPort} ({o.WsClient} client), tcp fraction {o.TcpFraction}" : "")}  G={o.Groups} M={o.Members} ({conns} connections) S={o.Senders} r={o.Rate}/s D={o.Duration}s W={o.Warmup}s msg={o.MessageSize}B"
     + (o.FindMax ? $"  find-max p99<={o.P99BoundMs}ms vary={o.Vary} x{o.StepFactor}" : ""));
 
 ProcStats.Mem? baseline = o.ServerPid > 0 ? ProcStats.ReadMem(o.ServerPid) : null;
@@ -152,7 +152,8 @@ JsonObject Header(string kind) => new()
     ["chatload"] = kind,
     ["label"] = o.Label,
     ["adapter"] = o.Adapter,
-    ["protocol"] = o.Adapter is "signalr" or "mixed" ? o.Protocol : null,
+    ["protocol"] = o.Adapter is "signalr" or "signalr-lite" or "mixed" ? o.Protocol : null,
+    ["wsClient"] = o.Adapter == "mixed" ? o.WsClient : null,
     ["tcpFraction"] = o.Adapter == "mixed" ? o.TcpFraction : null,
     ["hub"] = o.Adapter == "mixed" ? $"{o.HubHost}:{o.HubPort}" : null,
     ["target"] = $"{o.Host}:{o.Port}",

@@ -73,17 +73,19 @@ public sealed class AdapterOptions
     public int HubPort { get; init; } = 8080;
     /// <summary>mixed: the share of each group's members that use the TCP door.</summary>
     public double TcpFraction { get; init; } = 0.5;
+    /// <summary>mixed: the SignalR members' client, "official" (HubConnection) or "lite" (<see cref="SignalRLiteAdapter"/>).</summary>
+    public string WsClient { get; init; } = "official";
 }
 
 public static class AdapterFactory
 {
-    public static readonly string[] Known = ["legacy", "irc", "signalr", "mixed"];
+    public static readonly string[] Known = ["legacy", "irc", "signalr", "signalr-lite", "mixed"];
 
     public static int DefaultPort(string adapter) => adapter switch
     {
         "legacy" or "mixed" => 5555,
         "irc" => 6667,
-        "signalr" => 8080,
+        "signalr" or "signalr-lite" => 8080,
         _ => 0,
     };
 
@@ -92,10 +94,19 @@ public static class AdapterFactory
         "legacy" => new LegacyAdapter(o),
         "irc" => new IrcAdapter(o),
         "signalr" => new SignalRAdapter(o),
-        "mixed" => new MixedAdapter(new LegacyAdapter(o), new SignalRAdapter(new AdapterOptions
+        "signalr-lite" => new SignalRLiteAdapter(o),
+        "mixed" => new MixedAdapter(new LegacyAdapter(o), HubAdapter(o.WsClient, new AdapterOptions
         {
             Host = o.HubHost, Port = o.HubPort, StepTimeout = o.StepTimeout, RunTag = o.RunTag, Protocol = o.Protocol,
+            ReceiveBufferBytes = o.ReceiveBufferBytes,
         }), o.TcpFraction),
         _ => throw new ArgumentException($"unknown adapter '{name}' (known: {string.Join(", ", Known)})"),
+    };
+
+    private static IChatAdapter HubAdapter(string wsClient, AdapterOptions o) => wsClient switch
+    {
+        "official" => new SignalRAdapter(o),
+        "lite" => new SignalRLiteAdapter(o),
+        _ => throw new ArgumentException($"unknown --ws-client '{wsClient}' (official or lite)"),
     };
 }
