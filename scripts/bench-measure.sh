@@ -45,9 +45,12 @@ run_part() {
     idle)     # idle RSS per connection: 5000 connections on one door, fresh server each
       start idle-tcp;  bench "tcp/idle5000" --adapter legacy --target 127.0.0.1:5555 -G 100 -M 50 -S 1 -r 1 -D 10 -W 2 --setup-deadline 120
       start idle-ws;   bench "ws-json/idle5000" --adapter signalr --target 127.0.0.1:8080 -G 100 -M 50 -S 1 -r 1 -D 10 -W 2 --setup-deadline 120 ;;
-    wsmax)    # WebSocket door find-max, JSON and MessagePack (the TCP door's is in findmax)
+    wsmax)    # WebSocket door find-max, JSON and MessagePack, official and lean client (the TCP door's is in findmax)
       start wsmax-json;    bench "ws-json/findmax" --adapter signalr --target 127.0.0.1:8080 --protocol json "${FINDMAX[@]}"
-      start wsmax-msgpack; bench "ws-msgpack/findmax" --adapter signalr --target 127.0.0.1:8080 --protocol messagepack "${FINDMAX[@]}" ;;
+      start wsmax-msgpack; bench "ws-msgpack/findmax" --adapter signalr --target 127.0.0.1:8080 --protocol messagepack "${FINDMAX[@]}"
+      # the same with the lean generator client (tests/WebChat.Bench README): the official client saturates the generator's core first
+      start wsmax-lite-json;    bench "ws-lite-json/findmax" --adapter signalr-lite --target 127.0.0.1:8080 --protocol json "${FINDMAX[@]}"
+      start wsmax-lite-msgpack; bench "ws-lite-msgpack/findmax" --adapter signalr-lite --target 127.0.0.1:8080 --protocol messagepack "${FINDMAX[@]}" ;;
     *) echo "unknown part $part" >&2; return 2 ;;
   esac
 }
