@@ -48,8 +48,14 @@ for r in allfm:
 print("\n### Same offered load (S=200 senders), at half of a max sustained rate\n")
 print("| run | side | offered msg/s | deliv/s | p50 ms | p99 ms | max ms | lost/dup/ooo | server CPU % |\n|---|---|---|---|---|---|---|---|---|")
 for p in sorted(glob.glob(os.path.join(d, "compare-half*.jsonl"))):
-  for r in rows(os.path.basename(p)):
-    print(f'| {os.path.basename(p)[8:-6]} (W={r["W"]:g} s) | {side(r)} | {f(r.get("offeredMsgsPerSec"),1)} | {r["deliveriesPerSec"]:.0f} | {f(lat(r)["p50"])} | {f(lat(r)["p99"])} | {f(lat(r)["max"])} | {acc(r)} | {f(r.get("serverCpuPctOfOneCore"),1)} |')
+  half = rows(os.path.basename(p))
+  for r in half:
+    print(f'| {os.path.basename(p)[8:-6]} {r["label"].split("/")[-1]} (W={r["W"]:g} s) | {side(r)} | {f(r.get("offeredMsgsPerSec"),1)} | {r["deliveriesPerSec"]:.0f} | {f(lat(r)["p50"])} | {f(lat(r)["p99"])} | {f(lat(r)["max"])} | {acc(r)} | {f(r.get("serverCpuPctOfOneCore"),1)} |')
+  for s_ in ("target", "ngircd"):
+    xs = [r for r in half if side(r) == s_]
+    if xs: print(f'\nmedian {s_}: deliveries/s {st.median(r["deliveriesPerSec"] for r in xs):.0f}, p99 {st.median(lat(r)["p99"] for r in xs):.2f} ms, max {st.median(lat(r)["max"] for r in xs):.2f} ms')
+  for t, n in zip([r for r in half if side(r) == "target"], [r for r in half if side(r) == "ngircd"]):
+    print(f'ratio {t["label"].split("/")[-1]}: p99 {lat(t)["p99"]/lat(n)["p99"]:.2f}x')
 
 print("\n### Connections\n")
 print("| run | conns ok/tried (by door) | setup s | sent | expected | received | lost/dup/ooo | p50 ms | p99 ms | max ms | p99 by door | RSS base→setup MiB | RSS/conn KiB | server CPU % | B alloc / work items per delivery |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
