@@ -19,13 +19,8 @@ public sealed class LineConnection : IAsyncDisposable
     private readonly Channel<string> _control = Channel.CreateUnbounded<string>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly object _sendLock = new();
-    private byte[] _pending = new byte[1024];
-    private byte[] _spare = new byte[1024];
-    private int _pendingLen;
-    private bool _sending;
+    private readonly SendQueue _send;
     private volatile bool _open = true;
-    private long _pendingBytes;
 
     public volatile IDeliverySink? Sink;
     /// <summary>Called for every non-payload line on the receive thread (e.g. IRC PING).</summary>
@@ -34,9 +29,14 @@ public sealed class LineConnection : IAsyncDisposable
     public string? CloseReason { get; private set; }
     public bool IsOpen => _open;
     public Task Completion => _closed.Task;
-    public long PendingSendBytes => Interlocked.Read(ref _pendingBytes);
+    public long PendingSendBytes => _send.PendingBytes;
 
-    private LineConnection(Socket s) { _socket = s; }
+    private LineConnection(Socket s)
+    {
+        _socket = s;
+        _send = new SendQueue(SendAllAsync, () => _open,
+            e => Close(e is SocketException se ? $"send failed: {se.SocketErrorCode}" : "send failed: " + e.Message));
+    }
 
     /// <summary>Diagnostic (--tcp-quickack): re-arm TCP_QUICKACK after every receive so the generator
     /// never delays its ACKs. Shows how much of a server's tail latency is Nagle (server without
@@ -159,55 +159,15 @@ public sealed class LineConnection : IAsyncDisposable
     public void SendText(string s) => Send(Text.Utf8.GetBytes(s));
 
     /// <summary>Queues bytes and starts a flush if none is running; never blocks on the socket.</summary>
-    public void Send(ReadOnlySpan<byte> data)
-    {
-        if (!_open) return;
-        lock (_sendLock)
-        {
-            if (_pendingLen + data.Length > _pending.Length)
-            {
-                int size = _pending.Length;
-                while (size < _pendingLen + data.Length) size *= 2;
-                Array.Resize(ref _pending, size);
-            }
-            data.CopyTo(_pending.AsSpan(_pendingLen));
-            _pendingLen += data.Length;
-            Interlocked.Add(ref _pendingBytes, data.Length);
-            if (_sending) return;
-            _sending = true;
-        }
-        _ = FlushAsync();
-    }
+    public void Send(ReadOnlySpan<byte> data) => _send.Enqueue(data);
 
-    private async Task FlushAsync()
+    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> chunk)
     {
-        while (true)
+        while (chunk.Length > 0)
         {
-            byte[] chunk; int len;
-            lock (_sendLock)
-            {
-                if (_pendingLen == 0 || !_open) { _sending = false; return; }
-                chunk = _pending; len = _pendingLen;
-                _pending = _spare; _pendingLen = 0;
-                _spare = chunk;
-            }
-            try
-            {
-                int off = 0;
-                while (off < len)
-                {
-                    int n = await _socket.SendAsync(chunk.AsMemory(off, len - off), SocketFlags.None);
-                    if (n <= 0) throw new SocketException((int)SocketError.ConnectionReset);
-                    off += n;
-                }
-                Interlocked.Add(ref _pendingBytes, -len);
-            }
-            catch (Exception e)
-            {
-                lock (_sendLock) { _sending = false; }
-                Close(e is SocketException se ? $"send failed: {se.SocketErrorCode}" : "send failed: " + e.Message);
-                return;
-            }
+            int n = await _socket.SendAsync(chunk, SocketFlags.None);
+            if (n <= 0) throw new SocketException((int)SocketError.ConnectionReset);
+            chunk = chunk[n..];
         }
     }
 

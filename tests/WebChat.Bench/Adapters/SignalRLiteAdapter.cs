@@ -93,15 +93,7 @@ internal sealed class LiteSession : IChatSession
     private Task _receiveLoop = Task.CompletedTask;
     private byte[] _textScratch = new byte[256];
 
-    // send queue, as in LineConnection: one flush loop per connection, callers only append
-    private readonly object _sendLock = new();
-    private byte[] _pending = new byte[1024];
-    private byte[] _spare = new byte[1024];
-    private int _pendingLen;
-    private bool _sending;
-    private Task _flush = Task.CompletedTask;
-    private long _pendingBytes;
-    private long _lastSendMs = Environment.TickCount64;
+    private readonly SendQueue _send;
 
     private volatile bool _open = true;
     private volatile IDeliverySink? _sink;
@@ -113,13 +105,16 @@ internal sealed class LiteSession : IChatSession
         _mp = messagePack;
         _frameType = messagePack ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
         _recvBufBytes = Math.Max(1024, recvBufBytes);
+        // one WebSocket message per chunk: the hub parses records from the byte stream
+        _send = new SendQueue(c => _ws.SendAsync(c, _frameType, true, CancellationToken.None), () => _open,
+            e => Close("send failed: " + e.Message));
     }
 
     public string GroupKey { get; private set; } = "";
     public string Door => "ws";
     public bool IsOpen => _open;
     public Task Completion => _closed.Task;
-    public long PendingSendBytes => Interlocked.Read(ref _pendingBytes);
+    public long PendingSendBytes => _send.PendingBytes;
     public string? CloseReason { get; private set; }
     public void SetSink(IDeliverySink sink) => _sink = sink;
 
@@ -286,61 +281,13 @@ internal sealed class LiteSession : IChatSession
         Enqueue(prefix[..n], body);
     }
 
-    private void Enqueue(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b = default)
-    {
-        if (!_open) return;
-        int total = a.Length + b.Length;
-        lock (_sendLock)
-        {
-            if (_pendingLen + total > _pending.Length)
-            {
-                int size = _pending.Length;
-                while (size < _pendingLen + total) size *= 2;
-                Array.Resize(ref _pending, size);
-            }
-            a.CopyTo(_pending.AsSpan(_pendingLen));
-            b.CopyTo(_pending.AsSpan(_pendingLen + a.Length));
-            _pendingLen += total;
-            Interlocked.Add(ref _pendingBytes, total);
-            Volatile.Write(ref _lastSendMs, Environment.TickCount64);
-            if (_sending) return;
-            _sending = true;
-        }
-        _flush = FlushAsync();
-    }
-
-    /// <summary>Sends everything queued, one WebSocket message per batch (the hub parses records from the byte stream).</summary>
-    private async Task FlushAsync()
-    {
-        while (true)
-        {
-            byte[] chunk; int len;
-            lock (_sendLock)
-            {
-                if (_pendingLen == 0 || !_open) { _sending = false; return; }
-                chunk = _pending; len = _pendingLen;
-                _pending = _spare; _pendingLen = 0;
-                _spare = chunk;
-            }
-            try
-            {
-                await _ws.SendAsync(chunk.AsMemory(0, len), _frameType, true, CancellationToken.None);
-                Interlocked.Add(ref _pendingBytes, -len);
-            }
-            catch (Exception e)
-            {
-                lock (_sendLock) { _sending = false; }
-                Close("send failed: " + e.Message);
-                return;
-            }
-        }
-    }
+    private void Enqueue(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b = default) => _send.Enqueue(a, b);
 
     private static void PingIdle()
     {
         long now = Environment.TickCount64;
         foreach (var s in Live.Keys)
-            if (s._open && now - Volatile.Read(ref s._lastSendMs) >= KeepAlive.TotalMilliseconds)
+            if (s._open && now - s._send.LastEnqueueMs >= KeepAlive.TotalMilliseconds)
                 s.Enqueue(s._mp ? MsgPackPing : JsonPing);
     }
 
@@ -668,8 +615,7 @@ internal sealed class LiteSession : IChatSession
     public async ValueTask DisposeAsync()
     {
         bool wasOpen = _open;
-        Task flush;
-        lock (_sendLock) flush = _flush;
+        var flush = _send.Flushing;
         Close("closed by generator");
         if (wasOpen)
         {
