@@ -24,8 +24,7 @@ WORKDIR /app
 COPY --from=build /app .
 ENV ASPNETCORE_URLS=http://+:8080 \
     Chat__Gateway__Port=5555 \
-    Logging__Json=true \
-    DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION=256
+    Logging__Json=true
 EXPOSE 8080 5555
 USER $APP_UID
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \

@@ -10,7 +10,7 @@ internal static class RuntimeTuning
     /// size per core. A message to a group of a few hundred connections rents one 4 KiB array per connection
     /// at once, so without more room nearly every delivery allocated a fresh one (2.2 KB a delivery, a gen0
     /// GC every 200 ms at 40,000 deliveries/s). The pool reads this once, when it is first used, so it is
-    /// set before anything else runs; an operator's own value wins. The Dockerfile sets the same value.
+    /// set before anything else runs; an operator's own value wins.
     /// </summary>
     public static void Apply()
     {
