@@ -27,6 +27,7 @@ public sealed class NodeProcess : IAsyncDisposable
         info.Environment["Chat__Limits__JoinsPerMinute"] = "100000";
         info.Environment["Chat__Limits__GroupsPerAddress"] = "100000";
         info.Environment["Chat__Limits__HubConnectionsPerAddress"] = "100000";
+        info.Environment["Chat__DataPath"] = "";
         foreach (var (key, value) in settings) info.Environment[key.Replace(":", "__")] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
         AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { process.Kill(); } catch (InvalidOperationException) { } };

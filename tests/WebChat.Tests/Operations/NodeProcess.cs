@@ -23,9 +23,24 @@ public sealed class NodeProcess : IAsyncDisposable
     public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}/");
     public string Output => string.Join('\n', _output);
 
+    private string? _ownDataFolder;
+
     private NodeProcess(Process process, int httpPort, int tcpPort) => (_process, HttpPort, TcpPort) = (process, httpPort, tcpPort);
 
-    public static async Task<NodeProcess> StartAsync(PublishedApp app)
+    /// <summary>
+    /// Starts the node and waits until it is healthy. <paramref name="settings"/> ("Chat:DataPath" style keys) go on
+    /// top of the Dockerfile's ENV. Unless they name <c>Chat:DataPath</c>, the node keeps its groups in a folder of its
+    /// own, deleted with it, so that no node restores what another test left.
+    /// </summary>
+    public static async Task<NodeProcess> StartAsync(PublishedApp app, IDictionary<string, string?>? settings = null)
+    {
+        var node = Launch(app, settings);
+        await node.WaitUntilHealthyAsync(TimeSpan.FromSeconds(30));
+        return node;
+    }
+
+    /// <summary>Starts the node without waiting for it (for a start that is meant to fail).</summary>
+    public static NodeProcess Launch(PublishedApp app, IDictionary<string, string?>? settings = null)
     {
         var docker = app.Dockerfile;
         var (httpPort, tcpPort) = (FreePort(), FreePort());
@@ -40,13 +55,19 @@ public sealed class NodeProcess : IAsyncDisposable
         foreach (var (key, value) in docker.Env) start.Environment[key] = value;
         start.Environment["ASPNETCORE_URLS"] = MovePort(docker.Env["ASPNETCORE_URLS"], docker.HttpPort, httpPort);
         start.Environment["Chat__Gateway__Port"] = tcpPort.ToString();
+        string? ownData = null;
+        if (settings?.ContainsKey("Chat:DataPath") != true)
+        {
+            ownData = Path.Combine(Path.GetTempPath(), "webchat-data-" + Guid.NewGuid().ToString("N")[..8]);
+            start.Environment["Chat__DataPath"] = ownData;
+        }
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) start.Environment[key.Replace(":", "__")] = value;
 
-        var node = new NodeProcess(Process.Start(start)!, httpPort, tcpPort);
+        var node = new NodeProcess(Process.Start(start)!, httpPort, tcpPort) { _ownDataFolder = ownData };
         node._process.OutputDataReceived += (_, e) => { if (e.Data is not null) node._output.Enqueue(e.Data); };
         node._process.ErrorDataReceived += (_, e) => { if (e.Data is not null) node._output.Enqueue(e.Data); };
         node._process.BeginOutputReadLine();
         node._process.BeginErrorReadLine();
-        await node.WaitUntilHealthyAsync(TimeSpan.FromSeconds(30));
         return node;
     }
 
@@ -60,6 +81,14 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM, as <c>docker stop</c> does.</summary>
     public void Terminate() => Assert.Equal(0, kill(_process.Id, 15));
 
+    /// <summary>SIGKILL, as a crash: no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
     /// <summary>Waits for the process to exit and returns its exit code, or fails after the timeout.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
@@ -69,7 +98,7 @@ public sealed class NodeProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    private async Task WaitUntilHealthyAsync(TimeSpan timeout)
+    public async Task WaitUntilHealthyAsync(TimeSpan timeout)
     {
         using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + timeout;
@@ -95,12 +124,9 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
+        await KillAsync();
         _process.Dispose();
+        if (_ownDataFolder is not null && Directory.Exists(_ownDataFolder)) Directory.Delete(_ownDataFolder, recursive: true);
     }
 
     [DllImport("libc", SetLastError = true)]
