@@ -29,6 +29,21 @@ public sealed class ChatClient : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Connects to a node at <paramref name="baseAddress"/> (a node run as its own process) over WebSockets, like the browser.</summary>
+    public static async Task<ChatClient> ConnectAsync(Uri baseAddress)
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(baseAddress, "/hubs/chat"), o =>
+            {
+                o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
+                o.SkipNegotiation = true;
+            })
+            .Build();
+        var client = new ChatClient(connection);
+        await connection.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        return client;
+    }
+
     public Task<JoinedGroup> CreateGroup(string name, string password) =>
         Connection.InvokeAsync<JoinedGroup>("CreateGroup", name, password);
 
