@@ -42,6 +42,7 @@ if [[ -n "${SERVER_CPUS-0}" ]]; then pin=(taskset -c "${SERVER_CPUS-0}"); fi
   export Chat__Gateway__Port="$tcp" Chat__DataPath="$data"
   export Chat__Limits__MessagesPerSecond=1000000 Chat__Limits__MessageBurst=1000000
   export Chat__Limits__PasswordFailuresPerMinute=1000000 Chat__Gateway__MaxConnectionsPerAddress=100000
+  export Chat__Limits__JoinsPerMinute=1000000 Chat__Limits__GroupsPerAddress=100000 Chat__Limits__HubConnectionsPerAddress=100000
   exec "${pin[@]}" "$app"
 ) >"$state/webchat.log" 2>&1 &
 pid=$!
