@@ -9,7 +9,8 @@ namespace WebChat.Tests.Operations;
 /// <summary>
 /// The published app started as the container starts it: the Dockerfile's entry point, run in the
 /// folder that stands for its WORKDIR, with its ENV, only the two ports moved to free ones through
-/// the same keys. Stopped with SIGTERM, as <c>docker stop</c> does.
+/// the same keys. Stopped with SIGTERM, as <c>docker stop</c> does. Or (<see cref="StartBuiltAsync"/>) the app as
+/// built beside the tests, for tests that need a node to stop and start again without publishing it.
 /// </summary>
 public sealed class NodeProcess : IAsyncDisposable
 {
@@ -44,16 +45,38 @@ public sealed class NodeProcess : IAsyncDisposable
     {
         var docker = app.Dockerfile;
         var (httpPort, tcpPort) = (FreePort(), FreePort());
-        var start = new ProcessStartInfo(docker.EntryPoint[0])
+        var env = new Dictionary<string, string?>(docker.Env.ToDictionary(e => e.Key, e => (string?)e.Value))
         {
-            WorkingDirectory = app.Folder,
+            ["ASPNETCORE_URLS"] = MovePort(docker.Env["ASPNETCORE_URLS"], docker.HttpPort, httpPort),
+        };
+        return Launch(docker.EntryPoint, app.Folder, env, settings, httpPort, tcpPort);
+    }
+
+    /// <summary>
+    /// The app as built beside the tests (<c>dotnet WebChat.dll</c> in the test's output folder), on loopback, with
+    /// plain-text logs. Given ports let a restarted node take its predecessor's address (a page reconnects to it).
+    /// </summary>
+    public static async Task<NodeProcess> StartBuiltAsync(IDictionary<string, string?>? settings = null, int? httpPort = null, int? tcpPort = null)
+    {
+        var (http, tcp) = (httpPort ?? FreePort(), tcpPort ?? FreePort());
+        var env = new Dictionary<string, string?> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{http}" };
+        var node = Launch(["dotnet", "WebChat.dll"], AppContext.BaseDirectory, env, settings, http, tcp);
+        await node.WaitUntilHealthyAsync(TimeSpan.FromSeconds(30));
+        return node;
+    }
+
+    private static NodeProcess Launch(IReadOnlyList<string> command, string folder, Dictionary<string, string?> env,
+        IDictionary<string, string?>? settings, int httpPort, int tcpPort)
+    {
+        var start = new ProcessStartInfo(command[0])
+        {
+            WorkingDirectory = folder,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var a in docker.EntryPoint.Skip(1)) start.ArgumentList.Add(a);
+        foreach (var a in command.Skip(1)) start.ArgumentList.Add(a);
         foreach (var key in start.Environment.Keys.Where(k => ScrubbedPrefixes.Any(k.StartsWith)).ToList()) start.Environment.Remove(key);
-        foreach (var (key, value) in docker.Env) start.Environment[key] = value;
-        start.Environment["ASPNETCORE_URLS"] = MovePort(docker.Env["ASPNETCORE_URLS"], docker.HttpPort, httpPort);
+        foreach (var (key, value) in env) start.Environment[key] = value;
         start.Environment["Chat__Gateway__Port"] = tcpPort.ToString();
         string? ownData = null;
         if (settings?.ContainsKey("Chat:DataPath") != true)
