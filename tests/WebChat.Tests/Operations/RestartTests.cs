@@ -128,7 +128,7 @@ public sealed class RestartTests(PublishedApp published) : IDisposable
             await StopAsync(node);
         }
 
-        await using (var node = await StartAsync(("Chat:ReconnectGraceSeconds", "6")))
+        await using (var node = await StartAsync(("Chat:ReconnectGraceSeconds", "15")))
         {
             await using var shoham = await ChatClient.ConnectAsync(node.BaseAddress);
             var owners = new EventLog<string>();
@@ -138,8 +138,8 @@ public sealed class RestartTests(PublishedApp published) : IDisposable
             // Hadas (the owner) and Terminal do not come back: they leave, and the longest-standing member left owns the group.
             var left = new[]
             {
-                await shoham.Heard.NextAsync(TimeSpan.FromSeconds(20)),
-                await shoham.Heard.NextAsync(TimeSpan.FromSeconds(20)),
+                await shoham.Heard.NextAsync(TimeSpan.FromSeconds(40)),
+                await shoham.Heard.NextAsync(TimeSpan.FromSeconds(40)),
             };
             Assert.Equal(["Hadas", "Terminal"], left.Select(h => Assert.IsType<HeardLeft>(h).UserName).Order());
             Assert.Equal("Shoham", await owners.NextAsync());
