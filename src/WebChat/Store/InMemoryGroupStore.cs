@@ -63,7 +63,7 @@ public sealed class InMemoryGroupStore : IGroupStore, IDisposable
         lock (group.Lock)
         {
             if (group.Deleted) throw ChatException.UnknownGroup(groupId);
-            if (group.Members.Any(m => string.Equals(m.Name, member.Name, StringComparison.OrdinalIgnoreCase)))
+            if (group.Members.Any(m => Rules.NameKey(m.Name) == Rules.NameKey(member.Name)))
                 throw ChatException.NameTaken(member.Name, groupId);
             return Task.FromResult(AddLocked(group, member));
         }
