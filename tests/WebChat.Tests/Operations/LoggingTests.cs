@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 using WebChat.Groups;
+using WebChat.Tests.Infrastructure;
 
 namespace WebChat.Tests.Operations;
 
