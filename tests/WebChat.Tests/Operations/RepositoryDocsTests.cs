@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
 namespace WebChat.Tests.Operations;
@@ -59,6 +61,45 @@ public partial class RepositoryDocsTests
             }
         }
         Assert.True(found.Count == 0, "References to what a clone does not have:\n" + string.Join('\n', found));
+    }
+
+    [Fact]
+    public void EveryConfigurationKeyIsInTheReadmeAndTheProtocolTable()
+    {
+        // The keys the app binds: every settable property under each options class's Section, and appsettings.json.
+        var bound = typeof(WebChat.Groups.ChatGroups).Assembly.GetTypes()
+            .Where(t => t.GetField("Section", BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true })
+            .SelectMany(t => Keys((string)t.GetField("Section")!.GetRawConstantValue()!, t));
+        var appsettings = Leaves("", JsonNode.Parse(File.ReadAllText(Path.Combine(Root, "src/WebChat/appsettings.json")))!)
+            .Where(k => !k.StartsWith("Serilog:"));
+        var readme = TableKeys("README.md");
+        var protocol = TableKeys("docs/protocol.md");
+        var missing = bound.Concat(appsettings).Distinct().Where(k => !readme.Contains(k)).Order().ToList();
+        Assert.True(missing.Count == 0, "Keys the app reads but the README's configuration table does not list:\n" + string.Join('\n', missing));
+        Assert.Equal(readme.Order(), protocol.Order());
+    }
+
+    private static IEnumerable<string> Keys(string prefix, Type type)
+    {
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is { IsPublic: true }))
+        {
+            var key = $"{prefix}:{property.Name}";
+            var leaf = property.PropertyType.IsPrimitive || property.PropertyType.IsEnum || property.PropertyType.IsArray ||
+                       Nullable.GetUnderlyingType(property.PropertyType) is not null ||
+                       property.PropertyType.Namespace == "System";
+            foreach (var k in leaf ? [key] : Keys(key, property.PropertyType)) yield return k;
+        }
+    }
+
+    private static IEnumerable<string> Leaves(string prefix, JsonNode node) => node is JsonObject o
+        ? o.SelectMany(p => Leaves(prefix.Length == 0 ? p.Key : $"{prefix}:{p.Key}", p.Value!))
+        : [prefix];
+
+    /// <summary>The first column of a document's configuration table: every <c>| `Key` |</c> row after "| key | default | meaning |".</summary>
+    private static HashSet<string> TableKeys(string document)
+    {
+        var lines = File.ReadAllLines(Path.Combine(Root, document)).SkipWhile(l => !l.StartsWith("| key | default | meaning |")).Skip(2).TakeWhile(l => l.StartsWith('|'));
+        return lines.Select(l => Regex.Match(l, @"^\| `([^`]+)`").Groups[1].Value).Where(k => k.Length > 0).ToHashSet();
     }
 
     /// <summary>The anchors GitHub gives a document's headings: lower case, punctuation dropped, spaces as hyphens.</summary>
