@@ -48,7 +48,8 @@ public sealed class NodeProcess : IAsyncDisposable
 
     /// <summary>
     /// The WebChat.dll built into the test's output folder, under <c>dotnet</c>, with these settings
-    /// (<c>Chat:Redis:...</c> or <c>Chat__Redis__...</c>) on top of a fast password hash and free ports.
+    /// (<c>Chat:Redis:...</c> or <c>Chat__Redis__...</c>) on top of a fast password hash, per-address
+    /// limits raised for a test's loopback clients, and free ports.
     /// </summary>
     public static Task<NodeProcess> StartBuiltAsync(IDictionary<string, string?> settings)
     {
@@ -58,6 +59,10 @@ public sealed class NodeProcess : IAsyncDisposable
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}",
             ["Chat__Gateway__Port"] = tcpPort.ToString(),
             ["Chat__PasswordHashIterations"] = "1000",
+            // Every client of a test comes from 127.0.0.1: the per-address limits would count them as one.
+            ["Chat__Limits__JoinsPerMinute"] = "100000",
+            ["Chat__Limits__GroupsPerAddress"] = "100000",
+            ["Chat__Limits__HubConnectionsPerAddress"] = "100000",
         };
         foreach (var (key, value) in settings) environment[key.Replace(":", "__")] = value;
         return StartAsync(["dotnet", Path.Combine(AppContext.BaseDirectory, "WebChat.dll")], AppContext.BaseDirectory, environment, httpPort, tcpPort);
