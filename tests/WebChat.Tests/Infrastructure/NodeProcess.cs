@@ -119,13 +119,16 @@ public sealed class NodeProcess : IAsyncDisposable
 
     private async Task WaitUntilHealthyAsync(TimeSpan timeout)
     {
-        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        // No timeout per request: a probe the client gave up on while the node was still starting (JIT on a busy
+        // machine) would be logged by the node as an aborted request, and the logging tests read those logs.
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        using var cts = new CancellationTokenSource(timeout);
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline && !_process.HasExited)
         {
             try
             {
-                if ((await http.GetAsync("healthz")).StatusCode == HttpStatusCode.OK) return;
+                if ((await http.GetAsync("healthz", cts.Token)).StatusCode == HttpStatusCode.OK) return;
             }
             catch (HttpRequestException) { }
             catch (TaskCanceledException) { }
