@@ -38,7 +38,7 @@ public sealed class ChatHub(ChatGroups groups, ChatMetrics metrics, ILogger<Chat
     }
 
     private Member Caller => new(Door.Hub, Context.ConnectionId,
-        Context.GetHttpContext()?.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+        Security.ClientAddress.Key(Context.GetHttpContext()?.Connection.RemoteIpAddress));
 
     /// <summary>
     /// A refusal becomes a HubException in its own words, and is not an error of the server: SignalR's
