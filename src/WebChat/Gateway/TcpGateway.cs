@@ -9,7 +9,7 @@ using WebChat.Groups;
 namespace WebChat.Gateway;
 
 /// <summary>
-/// The legacy TCP door (CONTRACT section 3): accepts on Kestrel's socket transport (pipes and pooled memory),
+/// The legacy TCP door (docs/protocol.md): accepts on Kestrel's socket transport (pipes and pooled memory),
 /// runs one <see cref="TcpSession"/> per connection, limits connections per address, and on shutdown tells
 /// every connected user before closing its socket.
 /// </summary>
