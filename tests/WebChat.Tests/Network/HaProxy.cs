@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using WebChat.Tests.Infrastructure;
 using WebChat.Tests.Operations;
 
 namespace WebChat.Tests.Network;
