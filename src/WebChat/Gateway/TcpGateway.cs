@@ -135,8 +135,14 @@ public sealed class TcpGateway(
     private async Task ServeAsync(ConnectionContext connection, bool tls)
     {
         await Task.Yield();
-        var edge = await _edge!.OpenAsync(connection, tls);
-        if (edge is not { } client)
+        EdgeClient? client;
+        try { client = await _edge!.OpenAsync(connection, tls); }
+        catch (Exception ex)
+        {
+            GatewayLog.SessionFailed(_log, ex);
+            client = null;
+        }
+        if (client is null)
         {
             await connection.DisposeAsync();
             return;
