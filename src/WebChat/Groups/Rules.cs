@@ -54,6 +54,7 @@ public static class Rules
     /// </summary>
     public static string NameKey(string validName)
     {
+        if (Ascii.IsValid(validName)) return validName.ToUpperInvariant();
         var folded = UnicodeText.CaseFoldKC(validName);
         return string.Create(folded.Length, folded, static (key, text) =>
         {
