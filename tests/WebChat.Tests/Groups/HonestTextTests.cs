@@ -3,7 +3,7 @@ using WebChat.Groups;
 
 namespace WebChat.Tests.Groups;
 
-/// <summary>The text rules of names and messages (docs/HONEST-TEXT.md), character class by character class.</summary>
+/// <summary>The text rules of names and messages (docs/honest-text.md), character class by character class.</summary>
 public class HonestTextTests
 {
     // ---- message texts ----
