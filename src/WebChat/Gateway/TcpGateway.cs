@@ -9,12 +9,12 @@ using WebChat.Groups;
 namespace WebChat.Gateway;
 
 /// <summary>
-/// The legacy TCP door (CONTRACT section 3): accepts on Kestrel's socket transport (pipes and pooled memory),
+/// The legacy TCP door (the seed's menu dialogue, see the README): accepts on Kestrel's socket transport (pipes and pooled memory),
 /// runs one <see cref="TcpSession"/> per connection, limits connections per address, and on shutdown tells
 /// every connected user before closing its socket.
 /// </summary>
 public sealed class TcpGateway(
-    ChatGroups groups, GatewaySessions sessions, GatewayEndpoint endpoint, ChatMetrics metrics,
+    ChatGroups groups, GatewaySessions sessions, GatewayEndpoint endpoint, ChatMetrics metrics, SlowReceiverPolicy slowReceivers,
     IOptions<ChatOptions> options, TimeProvider time, ILoggerFactory loggerFactory, IServiceProvider services) : BackgroundService
 {
     private readonly ChatOptions _options = options.Value;
@@ -108,7 +108,7 @@ public sealed class TcpGateway(
             }
             GatewayLog.Opened(_log, member.ConnectionId, address);
             metrics.ConnectionOpened(Door.Tcp);
-            var session = new TcpSession(connection, member, groups, sessions, metrics, _options, time, _log);
+            var session = new TcpSession(connection, member, groups, sessions, slowReceivers, _options, time, _log);
             try
             {
                 await session.RunAsync();
