@@ -31,6 +31,13 @@ public sealed class Sent
 /// </summary>
 public sealed class RoamingMember
 {
+    /// <summary>
+    /// How long a call waits for the server's answer. Only a dropped connection leaves a call's fate unknown; a
+    /// live connection that has not answered by then is a failure of the test, not a drop to recover from (a retry
+    /// would spend a single-use token that the unanswered call may have spent already).
+    /// </summary>
+    private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(60);
+
     private readonly int _port;
     private readonly List<ChatMessage> _seen = [];
     private HubPeer _peer;
@@ -62,14 +69,14 @@ public sealed class RoamingMember
         if (Lost) return;
         try
         {
-            var stored = await _peer.Send(GroupId, text).WaitAsync(TcpChatClient.DefaultTimeout);
+            var stored = await _peer.Send(GroupId, text).WaitAsync(AnswerTimeout);
             sent.ConfirmedIds[stored!.Id] = text;
         }
         catch (HubException)
         {
             Interlocked.Increment(ref sent.Refused);
         }
-        catch (Exception)
+        catch (Exception e) when (e is not TimeoutException)
         {
             sent.MaybeTexts[text] = 0;
             await ReconnectAsync();
@@ -101,7 +108,7 @@ public sealed class RoamingMember
             {
                 _peer = await HubPeer.ConnectAsync(_port);
                 sent = true;
-                var back = await _peer.Rejoin(_token, _seen.Count == 0 ? 0 : _seen[^1].Id).WaitAsync(TcpChatClient.DefaultTimeout);
+                var back = await _peer.Rejoin(_token, _seen.Count == 0 ? 0 : _seen[^1].Id).WaitAsync(AnswerTimeout);
                 _token = back.RejoinToken;
                 _seen.AddRange(back.History);
                 Rejoins++;
@@ -114,9 +121,9 @@ public sealed class RoamingMember
                 await CollectAsync();
                 return false;
             }
-            catch (Exception e) when (attempt < 5 && e is not HubException)
+            catch (Exception e) when (attempt < 5 && e is not HubException and not TimeoutException)
             {
-                mayHaveReachedServer |= sent;
+                mayHaveReachedServer |= sent; // the connection dropped: before the Rejoin went out, or after
             }
         }
     }
@@ -127,14 +134,14 @@ public sealed class RoamingMember
         {
             try
             {
-                await _peer.LeaveGroup(GroupId).WaitAsync(TcpChatClient.DefaultTimeout);
+                await _peer.LeaveGroup(GroupId).WaitAsync(AnswerTimeout);
                 break;
             }
-            catch (Exception) when (attempt < 5 && _peer.Closed.IsCompleted)
+            catch (Exception e) when (attempt < 5 && e is not TimeoutException && _peer.Closed.IsCompleted)
             {
                 // The connection dropped under the leave: if the leave got through, the token opens nothing any more.
                 try { await ReconnectAsync(); }
-                catch (HubException e) when (e.Message.Contains("[InvalidToken]")) { break; }
+                catch (HubException refused) when (refused.Message.Contains("[InvalidToken]")) { break; }
             }
         }
         await CollectAsync();
