@@ -31,7 +31,7 @@ public class GroupIdTests
             Assert.Equal(3, (await clients[1].CreateGroup("again", "pw")).GroupId);
             Assert.Equal(7, (await clients[0].CreateGroup("again", "pw")).GroupId);
             Assert.Equal(ids.Count + 1, (await clients[1].CreateGroup("new", "pw")).GroupId);
-            Assert.Equal(ids.Count + 1, (await clients[0].ListGroups()).Length);
+            Assert.Equal(100, (await clients[0].ListGroups()).Length); // the list holds at most 100 of the 401
         }
         finally
         {
