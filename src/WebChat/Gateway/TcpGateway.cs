@@ -10,7 +10,7 @@ using WebChat.Security;
 namespace WebChat.Gateway;
 
 /// <summary>
-/// The legacy TCP door: accepts on Kestrel's socket transport (pipes and pooled memory) on the plain port and,
+/// The legacy TCP door (docs/protocol.md): accepts on Kestrel's socket transport (pipes and pooled memory) on the plain port and,
 /// when configured, the TLS port; sets each connection up at the network edge (<see cref="GatewayEdge"/>: dead-peer
 /// detection, the PROXY header, TLS), runs one <see cref="TcpSession"/> per connection, limits connections per
 /// client address, and on shutdown tells every connected user before closing its socket.
