@@ -55,14 +55,18 @@ public sealed class WebChatApplication : WebApplicationFactory<Program>
         }
     }
 
-    /// <summary>A started SignalR client on WebSockets, like the browser's.</summary>
-    public async Task<HubConnection> ConnectAsync(Action<IHubConnectionBuilder>? configure = null)
+    /// <summary>
+    /// A started SignalR client on WebSockets, like the browser's; from <paramref name="from"/> (a loopback
+    /// address such as 127.0.0.2) when given, so that per-address limits see another client.
+    /// </summary>
+    public async Task<HubConnection> ConnectAsync(Action<IHubConnectionBuilder>? configure = null, string? from = null)
     {
         var builder = new HubConnectionBuilder()
             .WithUrl(new Uri(BaseAddress, "/hubs/chat"), o =>
             {
                 o.Transports = HttpTransportType.WebSockets;
                 o.SkipNegotiation = true;
+                if (from is not null) o.WebSocketFactory = (context, ct) => FromAddress.WebSocketAsync(context.Uri, from, ct: ct);
             });
         configure?.Invoke(builder);
         var connection = builder.Build();
