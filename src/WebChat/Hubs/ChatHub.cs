@@ -67,12 +67,24 @@ public sealed class ChatHub(ChatGroups groups, ChatMetrics metrics, ILogger<Chat
 /// A refusal is not an error of the server: SignalR's own "Failed to invoke hub method" log is silenced in
 /// appsettings, so anything else that fails is logged here instead.
 /// </summary>
-public sealed class RefusalFilter(ILogger<RefusalFilter> log) : IHubFilter
+public sealed class RefusalFilter(ILogger<RefusalFilter> log, TimeProvider time) : IHubFilter
 {
+    /// <summary>
+    /// How long a refusal waits before it is answered. A connection's calls run one at a time, so a client that
+    /// loops on a refused call (a taken name, a used-up allowance, a full connection, a flood) gets at most four
+    /// answers a second instead of as many as the server can turn out, each of which costs about as much as a
+    /// message; a person does not notice a quarter of a second.
+    /// </summary>
+    public static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(250);
+
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
     {
         try { return await next(context); }
-        catch (ChatException e) { throw new HubException(Describe(e)); }
+        catch (ChatException e)
+        {
+            await Task.Delay(Delay, time, context.Context.ConnectionAborted).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw new HubException(Describe(e));
+        }
         catch (Exception e) when (e is not OperationCanceledException and not HubException)
         {
             HubLog.Failed(log, e, context.HubMethodName, context.Context.ConnectionId);
