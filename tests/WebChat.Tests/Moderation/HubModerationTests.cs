@@ -115,4 +115,30 @@ public class HubModerationTests
         await noa.SendAsync("/who");
         await noa.ExpectAsync($"Members of group #{g}: Shoham (owner), Noa\n");
     }
+
+    [Fact]
+    public async Task AMemberInItsReconnectGraceCanBeRemovedAndItsTokenThenOpensNothing()
+    {
+        await using var app = new WebChatApplication();
+        await using var owner = await ChatClient.ConnectAsync(app, moderation: true);
+        await using var noa = await TcpChatClient.ConnectToMenuAsync(app);
+        var g = (await owner.CreateGroup("Hadas", "pw")).GroupId;
+        await noa.JoinGroupAsync(g, "Noa", "pw");
+        var page = await ChatClient.ConnectAsync(app, moderation: true);
+        var dropped = await page.JoinGroup(g, "Shoham", "pw");
+        await noa.ExpectAsync("Shoham has joined the group \n");
+        await page.DisposeAsync(); // dropped, not left: kept for the grace
+
+        await owner.RemoveMember(g, "Shoham");
+        await noa.ExpectAsync("Shoham was removed from the group by Hadas \n");
+        Assert.Equal(new HeardMemberRemoved(g, "Shoham", "Hadas"), await owner.Heard.WaitForAsync(h => h is HeardMemberRemoved));
+        await using var reloaded = await ChatClient.ConnectAsync(app, moderation: true);
+        await Refusal.ExpectAsync(ChatError.InvalidToken, () => reloaded.Rejoin(dropped.RejoinToken, 0));
+        Assert.Equal([new(g, 2)], await reloaded.ListGroups());
+
+        // The group still dies with its last member.
+        await noa.ExitGroupAsync();
+        await owner.LeaveGroup(g);
+        Assert.Empty(await reloaded.ListGroups());
+    }
 }
