@@ -24,7 +24,7 @@ public static partial class Attack
           churn  3 connections loop CreateGroup + LeaveGroup for --seconds
           fill   1 connection creates as many groups as it may, then sends each 100 messages of 2000 emoji, retrying refusals
           taken  1 connection loops JoinGroup with a name already taken in a bystander's group for --seconds
-          list   for comparison, 1 connection loops ListGroups (never refused) for --seconds
+          list   1 connection loops ListGroups (a call that is never refused) for --seconds
         """;
 
     private sealed record Phase(string Name, double CpuPercent, double Seconds, long RssBeforeKiB, long RssAfterKiB, long PeakRssKiB,
@@ -61,7 +61,6 @@ public static partial class Attack
             await MeasureAsync("churn", pid, tally => ChurnAsync(hub, Address(0), duration, tally)),
             await MeasureAsync("fill", pid, tally => FillAsync(hub, Address(1), TimeSpan.FromSeconds(Math.Max(seconds, 60)), tally)),
             await MeasureAsync("taken", pid, tally => TakenAsync(hub, Address(2), Address(3), duration, tally)),
-            // For comparison: the same loop with a call that is never refused.
             await MeasureAsync("list", pid, tally => ListAsync(hub, Address(4), duration, tally)),
         };
 
