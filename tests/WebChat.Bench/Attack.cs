@@ -20,7 +20,8 @@ public static partial class Attack
 {
     public const string Usage = """
         WebChat.Bench attack --target HOST:PORT --server-pid PID [--seconds 30] [--from 127.0.0.20]
-          Runs three hub attacks against a server at its default limits, each from its own address (--from, then .21, .22):
+          After a short warm-up (one group, ten messages), runs four hub attacks against a server at its default limits,
+          each from its own address (--from, then .21, .22, .24; .23 is the bystander, .25 the warm-up):
           churn  3 connections loop CreateGroup + LeaveGroup for --seconds
           fill   1 connection creates as many groups as it may, then sends each 100 messages of 2000 emoji, retrying refusals
           taken  1 connection loops JoinGroup with a name already taken in a bystander's group for --seconds
@@ -56,6 +57,8 @@ public static partial class Attack
         string Address(int n) { var b = (byte[])first.Clone(); b[3] += (byte)n; return new IPAddress(b).ToString(); }
         var duration = TimeSpan.FromSeconds(seconds);
 
+        // What any first use costs (JIT, thread pool, the first connections and hash): not part of an attack.
+        await WarmUpAsync(hub, Address(5));
         var phases = new List<Phase>
         {
             await MeasureAsync("churn", pid, tally => ChurnAsync(hub, Address(0), duration, tally)),
@@ -141,6 +144,17 @@ public static partial class Attack
         var end = DateTime.UtcNow + duration;
         while (DateTime.UtcNow < end)
             await tally.TryAsync(() => c.InvokeAsync<Joined>("JoinGroup", group, "Bystander", "pw"));
+    }
+
+    private static async Task WarmUpAsync(Uri hub, string from)
+    {
+        await using var a = await ConnectAsync(hub, from);
+        await using var b = await ConnectAsync(hub, from);
+        var g = (await a.InvokeAsync<Joined>("CreateGroup", "Warm", "pw")).GroupId;
+        await b.InvokeAsync<Joined>("JoinGroup", g, "Up", "pw");
+        for (var i = 0; i < 10; i++) await a.InvokeAsync<object>("SendMessage", g, $"warming up {i}");
+        await a.InvokeAsync("LeaveGroup", g);
+        await b.InvokeAsync("LeaveGroup", g);
     }
 
     /// <summary>One connection calling ListGroups in a loop: what any call costs the server, refused or not.</summary>
