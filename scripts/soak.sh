@@ -18,7 +18,7 @@ dotnet build tests/WebChat.Soak -c Release -nologo -clp:ErrorsOnly
 echo "== starting the server (log: $out/server.log)"
 # Port 0 for both doors: the server picks free ports and logs them. The soak's churners all come from
 # 127.0.0.1, so the per-address limits (connections, joins a minute, live groups) are raised through
-# their own keys, as the contract allows.
+# their own keys (the only way a limit is raised).
 ASPNETCORE_URLS=http://127.0.0.1:0 \
 Chat__Gateway__Port=0 \
 Chat__Gateway__MaxConnectionsPerAddress=1000 \

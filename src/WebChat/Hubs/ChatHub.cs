@@ -73,16 +73,8 @@ public sealed class ChatHub(ChatGroups groups, ChatMetrics metrics, ILogger<Chat
     private Member Caller => new(Door.Hub, Context.ConnectionId,
         Context.GetHttpContext() is { } http ? AddressOf(http) : "unknown");
 
-    /// <summary>
-    /// The client's address as every per-address rule counts it: an IPv4 client of a dual-mode listener
-    /// (::ffff:203.0.113.7) counts as its IPv4 address, as on the TCP gateway.
-    /// </summary>
-    internal static string AddressOf(HttpContext http) => http.Connection.RemoteIpAddress switch
-    {
-        null => "unknown",
-        { IsIPv4MappedToIPv6: true } mapped => mapped.MapToIPv4().ToString(),
-        var ip => ip.ToString(),
-    };
+    /// <summary>The client's address as every per-address rule counts it.</summary>
+    internal static string AddressOf(HttpContext http) => Security.ClientAddress.Key(http.Connection.RemoteIpAddress);
 }
 
 /// <summary>

@@ -33,13 +33,14 @@ public sealed class ChatClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// A connected client; from <paramref name="from"/> (a loopback address) when given. With
-    /// <paramref name="moderation"/> it also hears the owner's events (removals, password and owner changes).
+    /// A connected client; <paramref name="via"/> reaches the hub through another address (a proxy), from the
+    /// loopback address <paramref name="from"/> when given. With <paramref name="moderation"/> it also hears the
+    /// owner's events (removals, password and owner changes).
     /// </summary>
     public static async Task<ChatClient> ConnectAsync(WebChatApplication app, Action<IHubConnectionBuilder>? configure = null,
-        string? from = null, bool moderation = false)
+        Uri? via = null, string? from = null, bool moderation = false)
     {
-        var client = new ChatClient(await app.ConnectAsync(configure, from).ConfigureAwait(false), moderation);
+        var client = new ChatClient(await app.ConnectAsync(configure, via, from).ConfigureAwait(false), moderation);
         return client;
     }
 

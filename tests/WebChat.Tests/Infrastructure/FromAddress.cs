@@ -5,8 +5,9 @@ using System.Net.WebSockets;
 namespace WebChat.Tests.Infrastructure;
 
 /// <summary>
-/// HTTP and WebSocket connections from a chosen local address (any of 127.0.0.0/8, or an IPv6 one), so that a
-/// test can be several clients behind several addresses on one machine, as the per-address limits see them.
+/// HTTP requests and bare WebSocket handshakes from a chosen local address (any of 127.0.0.0/8, or an IPv6 one),
+/// so that a test sees what the server answers one client among several on one machine (a hub client from an
+/// address is <see cref="WebChatApplication.ConnectAsync"/>'s <c>from</c>).
 /// </summary>
 public static class FromAddress
 {
@@ -31,18 +32,6 @@ public static class FromAddress
             }
         },
     };
-
-    /// <summary>
-    /// Opens a WebSocket to <paramref name="uri"/> from <paramref name="from"/>. The handler stays with the socket:
-    /// the WebSocket owns the connection it upgraded.
-    /// </summary>
-    public static async ValueTask<WebSocket> WebSocketAsync(Uri uri, string from, IPAddress? to = null, CancellationToken ct = default)
-    {
-        var socket = new ClientWebSocket();
-        socket.Options.CollectHttpResponseDetails = true;
-        await socket.ConnectAsync(uri, new HttpMessageInvoker(Handler(from, to)), ct);
-        return socket;
-    }
 
     /// <summary>
     /// Tries a WebSocket handshake to the hub from <paramref name="from"/>: the HTTP status of a refusal, or

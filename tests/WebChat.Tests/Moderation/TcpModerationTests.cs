@@ -12,7 +12,7 @@ public class TcpModerationTests
         " /owner NAME - make another member the owner\nAnything else you type is sent to the group.\n";
 
     [Fact]
-    public async Task ATcpOwnerRemovesChangesThePasswordAndHandsOnTheGroupWithTheContractsWords()
+    public async Task ATcpOwnerRemovesChangesThePasswordAndHandsOnTheGroupWithTheGatewaysWords()
     {
         await using var app = new WebChatApplication();
         await using var hadas = await TcpChatClient.ConnectToMenuAsync(app);

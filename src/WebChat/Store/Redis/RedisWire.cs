@@ -46,6 +46,6 @@ internal sealed record WireMember(
         return new MemberRecord(w.MemberId, w.Name, Enum.Parse<Door>(w.Door), w.ConnectionId == "" ? null : w.ConnectionId, w.NodeId);
     }
 
-    /// <summary>The same folding as the in-memory store's OrdinalIgnoreCase comparison.</summary>
-    public static string NameKeyOf(string name) => name.ToUpperInvariant();
+    /// <summary>The same folding as the in-memory store's comparison.</summary>
+    public static string NameKeyOf(string name) => Rules.NameKey(name);
 }
