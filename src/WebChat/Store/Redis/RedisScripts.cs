@@ -17,7 +17,12 @@ public static class RedisScripts
     public static string Detach => Get("detach");
     public static string Remove => Get("remove");
     public static string Message => Get("message");
-    public static string List => Get("list");
+    public static string CanCreate => Get("cancreate");
+    public static string Attempt => Get("attempt");
+    public static string Owner => Get("owner");
+    public static string Kick => Get("kick");
+    public static string Password => Get("password");
+    public static string Transfer => Get("transfer");
     public static string Names => Get("names");
     public static string Heartbeat => Get("heartbeat");
     public static string Sweep => Get("sweep");
