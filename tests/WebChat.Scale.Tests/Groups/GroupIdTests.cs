@@ -9,7 +9,8 @@ public class GroupIdTests
     public async Task ConcurrentCreatesOnTwoNodesNeverShareAnIdAndTheSmallestFreeIdComesNext()
     {
         const int clientsPerNode = 5, createsPerClient = 40;
-        await using var cluster = await Cluster.StartAsync(nodes: 2);
+        await using var cluster = await Cluster.StartAsync(nodes: 2,
+            new Dictionary<string, string?> { ["Chat:Limits:GroupsPerConnection"] = (createsPerClient + 2).ToString() });
         var clients = new List<ChatClient>();
         for (var i = 0; i < 2 * clientsPerNode; i++) clients.Add(await ChatClient.ConnectAsync(cluster[i % 2]));
         try
@@ -28,7 +29,7 @@ public class GroupIdTests
             Assert.Equal(3, (await clients[1].CreateGroup("again", "pw")).GroupId);
             Assert.Equal(7, (await clients[0].CreateGroup("again", "pw")).GroupId);
             Assert.Equal(ids.Count + 1, (await clients[1].CreateGroup("new", "pw")).GroupId);
-            Assert.Equal(ids.Count + 1, (await clients[0].ListGroups()).Length);
+            Assert.Equal(Math.Min(ids.Count + 1, WebChat.Groups.ChatGroups.MaxListedGroups), (await clients[0].ListGroups()).Length);
         }
         finally
         {
