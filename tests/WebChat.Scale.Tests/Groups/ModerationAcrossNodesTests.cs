@@ -101,11 +101,18 @@ public class ModerationAcrossNodesTests
     public async Task WhenTheOwnersNodeIsKilledTheLongestStandingSurvivorBecomesOwnerOnEveryNode()
     {
         const int ttlSeconds = 2;
-        await using var cluster = await Cluster.StartAsync(nodes: 2,
-            new Dictionary<string, string?> { ["Chat:Redis:PresenceTtlSeconds"] = ttlSeconds.ToString(), ["Chat:Gateway:Enabled"] = "true" });
-        await using var doomed = await NodeProcess.StartAsync(Cluster.Settings(cluster.Redis, ttlSeconds));
+        var settings = new Dictionary<string, string?>
+        {
+            ["Chat:Redis:PresenceTtlSeconds"] = ttlSeconds.ToString(), ["Chat:Gateway:Enabled"] = "true", ["Chat:Limits:GroupsPerAddress"] = "2",
+        };
+        await using var cluster = await Cluster.StartAsync(nodes: 2, settings);
+        var doomedSettings = Cluster.Settings(cluster.Redis, ttlSeconds);
+        doomedSettings["Chat:Limits:GroupsPerAddress"] = "2";
+        await using var doomed = await NodeProcess.StartAsync(doomedSettings);
         await using var owner = await ConnectAsync(doomed.BaseAddress);
         var g = (await owner.InvokeAsync<JoinedGroup>("CreateGroup", "Hadas", "pw")).GroupId;
+        await using var lonely = await ConnectAsync(doomed.BaseAddress);
+        await lonely.InvokeAsync<JoinedGroup>("CreateGroup", "Lonely", "pw");     // the address's second live group
         await using var shoham = (await ChatClient.ConnectAsync(cluster[0])).HearingModeration();
         await shoham.JoinGroup(g, "Shoham", "pw");
         await using var bar = await TcpChatClient.ConnectToMenuAsync(cluster[1]);
@@ -126,6 +133,11 @@ public class ModerationAcrossNodesTests
         await shoham.RemoveMember(g, "Bar");
         await bar.ExpectAsync("You were removed from the group by Shoham. \n" + TcpChatClient.Menu);
         Assert.Equal(new HeardRemoved(g, "Bar", "Shoham"), await noa.Heard.NextAsync());
+
+        // The sweep deleted the dead node's lonely group, so the address has one live group left, and room for one more.
+        await shoham.CreateGroup("Shoham", "pw");
+        var refused = await Assert.ThrowsAsync<HubException>(() => noa.CreateGroup("Noa", "pw"));
+        Assert.EndsWith("[TooManyGroups]", refused.Message);
     }
 
     [Fact]
