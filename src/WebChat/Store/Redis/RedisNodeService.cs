@@ -75,6 +75,7 @@ public sealed class RedisNodeService(RedisNode node, RedisInbox inbox, RedisGrou
             await inbox.ResubscribeAsync();
             return false;
         }
+        await node.LoadLibraryAsync();
         await HeartbeatAsync();
         await RegisterMembersAsync();
         if (!_keyRingLoaded) await LoadKeyRingAsync();

@@ -8,8 +8,7 @@ local m = member(g, id)
 if not m or tostring(m.v) ~= ARGV[5] then return { 0 } end
 local old, previous = m.o, conn_of(m)
 m.c, m.o, m.t, m.v = conn, node, now_ms(), m.v + 1
-local raw = cjson.encode(m)
-redis.call('HSET', gkey(g, 'm'), id, raw)
+local raw = put_member(g, m)
 redis.call('ZREM', P .. 'detached', g .. '|' .. id)
 if old ~= node then
   redis.call('HINCRBY', gkey(g, 'nodes'), node, 1)

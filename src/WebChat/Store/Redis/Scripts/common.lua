@@ -1,10 +1,10 @@
--- Prepended to every script. ARGV[1] is the key prefix. Keys are built inside the scripts (a group's
+-- Loaded once in front of every script (RedisScripts builds one function library). ARGV[1] is the key prefix. Keys are built inside the scripts (a group's
 -- events touch its node list and the id allocator), so the store needs one Redis, not a cluster.
 --
 -- A group g: hash g:<g> (epoch, pw, seq, joins, owner = member id, addr = creator's address, hb = bytes of
 -- history text), g:<g>:m member id -> member (JSON), g:<g>:k name key -> member id, g:<g>:o member ids in
--- join order, g:<g>:h history (published events), g:<g>:hs the history's text sizes, g:<g>:nodes node ->
--- members there. 'groups' holds every live group, scored so that ZREVRANGE lists the largest first.
+-- join order, g:<g>:s member id -> what the message script needs of it (below), g:<g>:h history (published
+-- events), g:<g>:nodes node -> members there. 'groups' holds every live group, scored so that ZREVRANGE lists the largest first.
 local P = ARGV[1]
 
 local function gkey(g, part)
@@ -39,6 +39,18 @@ local function member(g, id)
   local raw = redis.call('HGET', gkey(g, 'm'), id)
   if not raw then return nil end
   return cjson.decode(raw)
+end
+
+-- Writes a member, and beside it what a message from it needs: its connection, a newline, and the event's
+-- fields that do not change from message to message, already JSON, so the message script neither decodes
+-- the member nor encodes a table.
+local function put_member(g, m)
+  local raw = cjson.encode(m)
+  redis.call('HSET', gkey(g, 'm'), m.i, raw)
+  local fields = ',"k":"Message","g":' .. tonumber(g) .. ',"e":' .. cjson.encode(redis.call('HGET', gkey(g), 'epoch'))
+    .. ',"u":' .. cjson.encode(m.n) .. ',"d":' .. cjson.encode(m.d) .. ',"c":' .. cjson.encode(m.c)
+  redis.call('HSET', gkey(g, 's'), m.i, m.c .. '\n' .. fields)
+  return raw
 end
 
 local function owner_name(g)
@@ -109,7 +121,7 @@ end
 local function add_member(g, m)
   m.t = now_ms()
   if not m.v then m.v = 1 end
-  redis.call('HSET', gkey(g, 'm'), m.i, cjson.encode(m))
+  put_member(g, m)
   redis.call('HSET', gkey(g, 'k'), m.k, m.i)
   redis.call('ZADD', gkey(g, 'o'), redis.call('HINCRBY', gkey(g), 'joins', 1), m.i)
   redis.call('HINCRBY', gkey(g, 'nodes'), m.o, 1)
@@ -128,7 +140,7 @@ local function delete_group(g)
   if address and address ~= '' and redis.call('DECR', P .. 'addr:' .. address) <= 0 then
     redis.call('DEL', P .. 'addr:' .. address)
   end
-  redis.call('DEL', gkey(g), gkey(g, 'm'), gkey(g, 'k'), gkey(g, 'o'), gkey(g, 'h'), gkey(g, 'hs'), gkey(g, 'nodes'))
+  redis.call('DEL', gkey(g), gkey(g, 'm'), gkey(g, 'k'), gkey(g, 'o'), gkey(g, 'h'), gkey(g, 's'), gkey(g, 'nodes'))
   redis.call('ZREM', P .. 'groups', g)
   release_id(tonumber(g))
 end
@@ -138,6 +150,7 @@ end
 -- it was that node's last member. Returns the new owner's name or nil.
 local function take_out(g, id, m)
   redis.call('HDEL', gkey(g, 'm'), id)
+  redis.call('HDEL', gkey(g, 's'), id)
   redis.call('HDEL', gkey(g, 'k'), m.k)
   redis.call('ZREM', gkey(g, 'o'), id)
   redis.call('SREM', P .. 'node:' .. m.o .. ':m', g .. '|' .. id)

@@ -32,7 +32,7 @@ for i = 7, #ARGV do
       leave_node(g, old.o)
     end
     old.c, old.o = m.c, m.o
-    redis.call('HSET', gkey(g, 'm'), m.i, cjson.encode(old))
+    put_member(g, old)
   elseif redis.call('HEXISTS', gkey(g, 'k'), m.k) == 0 then
     add_member(g, m)
   end
