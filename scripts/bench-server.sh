@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts WebChat's Release build in the background for a load run and prints its PID (the app's own
-# process, so the benchmark's --server-pid reads its RSS and CPU). Limits are raised through the
-# contract's config keys only; MaxUnsentBytes keeps its default.
+# process, so the benchmark's --server-pid reads its RSS and CPU). Limits are raised through their
+# configuration keys only (docs/protocol.md); MaxUnsentBytes keeps its default.
 #   scripts/bench-server.sh                 # HTTP 127.0.0.1:8080, TCP gateway 5555, pinned to CPU 0
 #   scripts/bench-server.sh --stop          # stop the one this script started (by its recorded PID)
 # Env: HTTP_PORT (8080)  TCP_PORT (5555)  SERVER_CPUS (0; empty = not pinned)

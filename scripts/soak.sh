@@ -17,7 +17,7 @@ dotnet build tests/WebChat.Soak -c Release -nologo -clp:ErrorsOnly
 
 echo "== starting the server (log: $out/server.log)"
 # Port 0 for both doors: the server picks free ports and logs them. The soak's churners all come from
-# 127.0.0.1, so the per-address connection limit is raised through its own key, as the contract allows.
+# 127.0.0.1, so the per-address connection limit is raised through its own key (the only way a limit is raised).
 ASPNETCORE_URLS=http://127.0.0.1:0 \
 Chat__Gateway__Port=0 \
 Chat__Gateway__MaxConnectionsPerAddress=1000 \

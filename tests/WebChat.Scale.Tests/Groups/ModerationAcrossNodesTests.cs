@@ -108,7 +108,7 @@ public class ModerationAcrossNodesTests
         await using var cluster = await Cluster.StartAsync(nodes: 2, settings);
         var doomedSettings = Cluster.Settings(cluster.Redis, ttlSeconds);
         doomedSettings["Chat:Limits:GroupsPerAddress"] = "2";
-        await using var doomed = await NodeProcess.StartAsync(doomedSettings);
+        await using var doomed = await NodeProcess.StartBuiltAsync(doomedSettings);
         await using var owner = await ConnectAsync(doomed.BaseAddress);
         var g = (await owner.InvokeAsync<JoinedGroup>("CreateGroup", "Hadas", "pw")).GroupId;
         await using var lonely = await ConnectAsync(doomed.BaseAddress);

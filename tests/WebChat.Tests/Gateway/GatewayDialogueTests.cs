@@ -3,7 +3,7 @@ using WebChat.Tests.Infrastructure;
 
 namespace WebChat.Tests.Gateway;
 
-/// <summary>Every row of CONTRACT section 3, seen from a raw socket.</summary>
+/// <summary>Every row of the TCP dialogue in docs/protocol.md, seen from a raw socket.</summary>
 public class GatewayDialogueTests
 {
     private const string Menu = TcpChatClient.Menu;

@@ -1,3 +1,4 @@
+using WebChat.Store;
 using WebChat.Groups;
 using WebChat.Tests.Infrastructure;
 using static WebChat.Tests.Infrastructure.CoreHarness;
@@ -118,14 +119,23 @@ public class ChatGroupsTests
     [Fact]
     public async Task PasswordIsStoredOnlyAsASaltedHash()
     {
+        // Spaces cannot occur in a hash's base64, so no hash can contain this password by chance.
+        const string password = "correct horse battery staple";
         await using var core = new CoreHarness();
-        using var hasher = new PasswordHasher(Microsoft.Extensions.Options.Options.Create(new ChatOptions { PasswordHashIterations = 1000 }));
-        var h1 = await hasher.HashAsync("12345");
-        var h2 = await hasher.HashAsync("12345");
-        Assert.NotEqual(h1, h2);
-        Assert.DoesNotContain("12345", h1);
-        Assert.True(await hasher.VerifyAsync("12345", h1));
-        Assert.False(await hasher.VerifyAsync("123456", h1));
-        Assert.False(await hasher.VerifyAsync("12345", "garbage"));
+        var first = await core.Groups.CreateAsync(Caller("c1"), "Hadas", password);
+        await core.Groups.CreateAsync(Caller("c2"), "Shoham", password);
+        await core.Groups.JoinAsync(Caller("c3"), first.GroupId, "Noa", password);
+        await core.Groups.SendAsync(Caller("c1"), first.GroupId, "hello");
+
+        var stored = ReachableStrings.Of(core.Get<IGroupStore>(), skip: o => o is IGroupEventPublisher);
+        Assert.Contains("hello", stored);   // the walk does reach the groups' state
+        Assert.DoesNotContain(stored, s => s.Contains(password, StringComparison.OrdinalIgnoreCase));
+        var hashes = stored.Where(s => s.StartsWith("pbkdf2-sha256$", StringComparison.Ordinal)).Distinct().ToList();
+        Assert.Equal(2, hashes.Count);      // one per group, and different: salted
+
+        var hasher = core.Get<PasswordHasher>();
+        foreach (var h in hashes) Assert.True(await hasher.VerifyAsync(password, h));
+        foreach (var h in hashes) Assert.False(await hasher.VerifyAsync(password + "!", h));
+        Assert.False(await hasher.VerifyAsync(password, "garbage"));
     }
 }

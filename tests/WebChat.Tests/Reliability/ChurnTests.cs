@@ -29,7 +29,7 @@ public class ChurnTests(ITestOutputHelper output)
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(12);
 
     /// <summary>
-    /// Live heap growth allowed after the churn (see docs/RELIABILITY.md): over 1,100 connections come and go,
+    /// Live heap growth allowed after the churn (see docs/reliability.md): over 1,100 connections come and go,
     /// so a leak of even 8 KB a connection (one forgotten pipe or session) shows as 9 MB and fails.
     /// </summary>
     private const long AllowedGrowthBytes = 6 * 1024 * 1024;

@@ -24,7 +24,7 @@ public class ProxyFaultTests
     {
         await using var app = new WebChatApplication(Fast);
         await using var hubProxy = new FaultProxy(HubPeer.Port(app)) { MaxChunk = 16, DelayPerChunk = TimeSpan.FromMilliseconds(1) };
-        // TCP lines are cut into 3-byte pieces but not delayed: by CONTRACT section 3 a piece followed by
+        // TCP lines are cut into 3-byte pieces but not delayed: by the TCP door's framing rule a piece followed by
         // 150 ms of silence is a whole line (the seed client's rule), so on a starved machine a delay
         // between two pieces of one line would rightly split it in two.
         await using var tcpProxy = new FaultProxy(TcpChatClient.PortOf(app)) { MaxChunk = 3 };
