@@ -120,6 +120,36 @@ public class RedisScriptsTests
     }
 
     [Fact]
+    public async Task RestoringMembersWhoseGroupIdNowBelongsToANewerGroupPublishesTheirLeavesInTheOldGroupsStreamToTheirNodeOnly()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var db = connection.GetDatabase();
+        var inboxA = await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(Prefix + "inbox:nodeA"));
+        var inboxB = await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(Prefix + "inbox:nodeB"));
+        // While Redis was away (and lost its data), nodeB created a new group 1.
+        await Run(db, RedisScripts.Create, "new-epoch", "h", Member("m9", "Bar", "nodeB"), "10.0.0.1", 100, 100);
+        await NextAsync(inboxB);
+
+        // nodeA comes back with two members of the old group 1, whose event 7 it saw last.
+        var r = (long[])(await Run(db, RedisScripts.Restore, 1, "old-epoch", "h", 7, "nodeA",
+            Member("m1", "Hadas", "nodeA"), Member("m2", "Noa", "nodeA")))!;
+        Assert.Equal([-1L, 9L], r);
+        var first = await NextAsync(inboxA);
+        var second = await NextAsync(inboxA);
+        Assert.Equal(("Left", 1, 8L, "old-epoch", "Hadas", "conn-m1"), (Kind(first), Group(first), Seq(first), (string?)first["e"], User(first), (string?)first["c"]));
+        Assert.Null(first["x"]);
+        Assert.Equal(("Left", 9L, "Noa", 1), (Kind(second), Seq(second), User(second), (int?)second["x"]));
+
+        // The new group is untouched, and its node heard nothing.
+        Assert.Equal(["Bar"], (string[])(await Run(db, RedisScripts.Names, 1))!);
+        Assert.Equal("new-epoch", (string?)await db.HashGetAsync(Prefix + "g:1", "epoch"));
+        Assert.Equal(1L, (long)await db.HashGetAsync(Prefix + "g:1", "seq"));
+        await Run(db, RedisScripts.Message, 1, "m9", "conn-m9", "marker", "2026-11-24T10:00:00.0000000Z", 10, 1000);
+        Assert.Equal("marker", (string?)(await NextAsync(inboxB))["t"]);
+    }
+
+    [Fact]
     public async Task ThrottleCountsWrongPasswordsPerAddressOverASlidingMinute()
     {
         await using var redis = await RedisServer.StartAsync();

@@ -5,9 +5,9 @@
 local g, id, conn, node = ARGV[2], ARGV[4], ARGV[6], ARGV[7]
 if redis.call('HGET', gkey(g), 'epoch') ~= ARGV[3] then return { 0 } end
 local m = member(g, id)
-if not m or tostring(m.v) ~= ARGV[5] then return { 0 } end
+if not m or tostring(m.v or 1) ~= ARGV[5] then return { 0 } end
 local old, previous = m.o, conn_of(m)
-m.c, m.o, m.t, m.v = conn, node, now_ms(), m.v + 1
+m.c, m.o, m.t, m.v = conn, node, now_ms(), (m.v or 1) + 1
 local raw = put_member(g, m)
 redis.call('ZREM', P .. 'detached', g .. '|' .. id)
 if old ~= node then

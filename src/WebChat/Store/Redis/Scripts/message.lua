@@ -5,7 +5,13 @@
 -- its text's size in bytes ("z"), so the size of a message dropped from the history is read off its start.
 local g, text = ARGV[2], ARGV[5]
 local speaker = redis.call('HGET', gkey(g, 's'), ARGV[3])
-if not speaker then return 0 end
+if not speaker then
+  -- A member written before its prepared fields were kept (an upgrade): prepare them now.
+  local m = member(g, ARGV[3])
+  if not m then return 0 end
+  put_member(g, m)
+  speaker = redis.call('HGET', gkey(g, 's'), ARGV[3])
+end
 local sep = string.find(speaker, '\n', 1, true)
 if string.sub(speaker, 1, sep - 1) ~= ARGV[4] then return 0 end
 local payload = '{"z":' .. #text .. ',"s":' .. redis.call('HINCRBY', gkey(g), 'seq', 1) .. string.sub(speaker, sep + 1)
