@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v haproxy >/dev/null 2>&1 || need+=(haproxy)        # the reverse proxy in front of both doors
+command -v openssl >/dev/null 2>&1 || need+=(openssl)        # s_client on the gateway's TLS port
+command -v ip >/dev/null 2>&1 || need+=(iproute2)            # network namespaces for the dead-peer tests
 command -v ngircd >/dev/null 2>&1 || true   # the benchmark's anchor, not needed by the tests
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]} (apt-get)"

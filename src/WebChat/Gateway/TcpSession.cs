@@ -179,5 +179,6 @@ public sealed partial class TcpSession
     }
 
     private static bool IsDisconnect(Exception ex) =>
-        ex is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException or OperationCanceledException;
+        ex is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException or OperationCanceledException
+            or System.Net.Sockets.SocketException; // a dead peer's socket fails with ETIMEDOUT
 }

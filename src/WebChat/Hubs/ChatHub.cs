@@ -50,7 +50,7 @@ public sealed class ChatHub(ChatGroups groups, ChatMetrics metrics, ILogger<Chat
         Context.GetHttpContext() is { } http ? AddressOf(http) : "unknown");
 
     /// <summary>The client's address as every per-address rule counts it.</summary>
-    internal static string AddressOf(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+    internal static string AddressOf(HttpContext http) => Security.ClientAddress.Key(http.Connection.RemoteIpAddress);
 }
 
 /// <summary>

@@ -1,3 +1,7 @@
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using WebChat.Tests.Infrastructure;
 
 namespace WebChat.Tests.Gateway;
@@ -64,5 +68,48 @@ public class GatewayLifecycleTests
         Assert.Equal(0, TcpChatClient.PortOf(app));
         await using var hub = await ChatClient.ConnectAsync(app);
         Assert.Equal(1, (await hub.CreateGroup("Hadas", "pw")).GroupId);
+    }
+
+    [Fact]
+    public async Task AFailedAcceptIsRetriedAndTheGatewayGoesOn()
+    {
+        var failing = new FailingAccepts(failures: 3);
+        await using var app = new WebChatApplication(services: s => s.AddKeyedSingleton<IConnectionListenerFactory>("gateway", (sp, _) =>
+            failing.Wrap(sp.GetServices<IConnectionListenerFactory>().OfType<SocketTransportFactory>().First())));
+        await using var client = await TcpChatClient.ConnectToMenuAsync(app);
+        Assert.Equal(0, failing.Left);
+        Assert.False(app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested);
+    }
+
+    /// <summary>A transport whose listener fails its first accepts the way a socket out of file descriptors does.</summary>
+    private sealed class FailingAccepts(int failures) : IConnectionListenerFactory
+    {
+        private IConnectionListenerFactory? _inner;
+        private int _left = failures;
+
+        public int Left => Math.Max(0, Volatile.Read(ref _left));
+
+        public FailingAccepts Wrap(IConnectionListenerFactory inner)
+        {
+            _inner = inner;
+            return this;
+        }
+
+        public async ValueTask<IConnectionListener> BindAsync(System.Net.EndPoint endpoint, CancellationToken cancellationToken = default) =>
+            new Listener(await _inner!.BindAsync(endpoint, cancellationToken), this);
+
+        private sealed class Listener(IConnectionListener inner, FailingAccepts owner) : IConnectionListener
+        {
+            public System.Net.EndPoint EndPoint => inner.EndPoint;
+
+            public ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default) =>
+                Interlocked.Decrement(ref owner._left) >= 0
+                    ? throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.TooManyOpenSockets)
+                    : inner.AcceptAsync(cancellationToken);
+
+            public ValueTask UnbindAsync(CancellationToken cancellationToken = default) => inner.UnbindAsync(cancellationToken);
+
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
+        }
     }
 }

@@ -23,9 +23,10 @@ public sealed class ChatClient : IAsyncDisposable
         connection.On<int, string>("MemberLeft", (g, n) => Heard.Add(new HeardLeft(g, n)));
     }
 
-    public static async Task<ChatClient> ConnectAsync(WebChatApplication app, Action<IHubConnectionBuilder>? configure = null)
+    public static async Task<ChatClient> ConnectAsync(WebChatApplication app, Action<IHubConnectionBuilder>? configure = null,
+        Uri? via = null, string? from = null)
     {
-        var client = new ChatClient(await app.ConnectAsync(configure).ConfigureAwait(false));
+        var client = new ChatClient(await app.ConnectAsync(configure, via, from).ConfigureAwait(false));
         return client;
     }
 

@@ -137,7 +137,7 @@ public sealed class NodeProcess : IAsyncDisposable
         throw new TimeoutException($"The node did not answer /healthz within {timeout.TotalSeconds} s (exited: {_process.HasExited}). Output:\n{Output}");
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

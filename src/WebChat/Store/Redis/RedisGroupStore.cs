@@ -6,7 +6,7 @@ using WebChat.Groups;
 namespace WebChat.Store.Redis;
 
 /// <summary>
-/// The shared store for several nodes (docs/architecture.md). Each change is one Lua script that takes
+/// The shared store for several nodes (docs/scale-out.md). Each change is one Lua script that takes
 /// the group's next sequence number, updates members and history and PUBLISHes the event to the inbox
 /// of every node with members of the group; <see cref="RedisInbox"/> hands them to this node's dispatcher.
 /// </summary>
