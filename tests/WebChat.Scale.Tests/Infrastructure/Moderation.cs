@@ -6,8 +6,6 @@ namespace WebChat.Scale.Tests.Infrastructure;
 /// <summary>The moderation events a SignalR client hears, in the same ordered log as its messages, joins and leaves.</summary>
 public sealed record HeardRemovedMe(int GroupId, string By) : Heard;
 public sealed record HeardRemoved(int GroupId, string UserName, string By) : Heard;
-public sealed record HeardPasswordChanged(int GroupId, string By) : Heard;
-public sealed record HeardOwnerChanged(int GroupId, string Owner) : Heard;
 
 public static class Moderation
 {
@@ -21,13 +19,4 @@ public static class Moderation
         c.On<int, string>("OwnerChanged", (g, owner) => client.Heard.Add(new HeardOwnerChanged(g, owner)));
         return client;
     }
-
-    public static Task RemoveMember(this ChatClient client, int groupId, string userName) =>
-        client.Connection.InvokeAsync("RemoveMember", groupId, userName);
-
-    public static Task ChangePassword(this ChatClient client, int groupId, string newPassword) =>
-        client.Connection.InvokeAsync("ChangePassword", groupId, newPassword);
-
-    public static Task TransferOwnership(this ChatClient client, int groupId, string userName) =>
-        client.Connection.InvokeAsync("TransferOwnership", groupId, userName);
 }

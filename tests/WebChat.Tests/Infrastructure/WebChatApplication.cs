@@ -22,6 +22,8 @@ public sealed class WebChatApplication : WebApplicationFactory<Program>
         ["Chat:Limits:JoinsPerMinute"] = "100000",
         ["Chat:Limits:GroupsPerAddress"] = "100000",
         ["Chat:Limits:HubConnectionsPerAddress"] = "100000",
+        // Memory only: each test starts with no groups; a test about restarts names its own data folder.
+        ["Chat:DataPath"] = "",
     };
 
     private readonly Action<IServiceCollection>? _services;

@@ -28,6 +28,7 @@ public sealed class LoggedApplication : WebApplicationFactory<Program>
         ["Chat:Limits:JoinsPerMinute"] = "100000",
         ["Chat:Limits:GroupsPerAddress"] = "100000",
         ["Chat:Limits:HubConnectionsPerAddress"] = "100000",
+        ["Chat:DataPath"] = "",
     };
 
     private readonly Action<IServiceCollection>? _services;

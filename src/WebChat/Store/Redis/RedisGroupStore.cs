@@ -65,6 +65,13 @@ public sealed class RedisGroupStore(RedisNode node, IOptions<ChatOptions> option
         return new JoinSnapshot(groupId, epoch, WireMember.Decode((string)r[1]!), (string[])r[2]!, History(r[3], lastSeenMessageId), (string)r[4]!);
     }
 
+    /// <summary>Members in Redis outlive a node's restart with their presence; none waits to be taken back by name.</summary>
+    public Task<bool> CanReclaimAsync(int groupId, string name, Door door, CancellationToken ct = default) => Task.FromResult(false);
+
+    public Task<JoinSnapshot?> ReclaimAsync(int groupId, string epoch, string name, Door door, string connectionId, string nodeId,
+        CancellationToken ct = default) =>
+        throw new NotSupportedException("The Redis store keeps no members to take back by name");
+
     public async Task<bool> DetachAsync(int groupId, string memberId, string connectionId, CancellationToken ct = default)
     {
         // If the node cannot remove it when its grace ends, the sweep does, a little later.
