@@ -1,6 +1,7 @@
 using Serilog;
 using WebChat.Gateway;
 using WebChat.Groups;
+using WebChat.Hubs;
 using WebChat.Operations;
 using WebChat.Pages;
 using WebChat.Security;
@@ -20,8 +21,11 @@ try
     // Logging: Serilog from the "Serilog" section
     builder.AddChatLogging();
 
-    // The group core, the in-memory store, the dispatcher and the hub
+    // The group core, the in-memory store and the dispatcher
     builder.Services.AddChatCore();
+
+    // The SignalR door
+    builder.Services.AddChatHub();
 
     // Scale-out: the Redis store when ConnectionStrings:Redis is set
     builder.AddChatRedis();
@@ -41,7 +45,8 @@ try
     app.MapChatOperations();
     app.UseChatSecurity();
     app.MapChatUi();
-    app.MapChat();
+    app.MapChatHub();
+    app.MapChatHealth();
 
     app.Run();
     return 0;

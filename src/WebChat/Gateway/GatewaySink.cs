@@ -4,7 +4,7 @@ using WebChat.Groups;
 namespace WebChat.Gateway;
 
 /// <summary>
-/// The gateway's door sink (DESIGN.md section 4). A TCP session enters a group's local list at its own
+/// The gateway's door sink (docs/architecture.md). A TCP session enters a group's local list at its own
 /// Joined event and leaves it at its own Left event, so after the join's history it gets exactly the later
 /// events. Each event is encoded once as the contract's line and the same bytes go on every local TCP
 /// member's queue, except the connection that caused it. A member that cannot keep up is dropped; nobody waits.
@@ -39,6 +39,23 @@ public sealed class GatewaySink(GatewaySessions sessions, ChatMetrics metrics) :
                     if (sessions.TryGet(e.ConnectionId, out var leaver)) leaver.OnLeft(e.GroupId);
                 }
                 Fanout(e.GroupId, () => GatewayTexts.Left(e.UserName), except: null);
+                break;
+            case GroupEventKind.Removed:
+                if (e.Door == Door.Tcp && e.ConnectionId is not null)
+                {
+                    RemoveFromGroup(e.GroupId, e.ConnectionId);
+                    if (sessions.TryGet(e.ConnectionId, out var removed)) removed.OnRemoved(e.GroupId, e.By ?? "");
+                }
+                Fanout(e.GroupId, () => GatewayTexts.WasRemoved(e.UserName, e.By ?? ""), except: null);
+                break;
+            case GroupEventKind.PasswordChanged:
+                if (e.Door == Door.Tcp && e.ConnectionId is not null && sessions.TryGet(e.ConnectionId, out var owner)
+                    && owner.Enqueue(GatewayTexts.PasswordChangedToOwner))
+                    metrics.Delivered(Door.Tcp);
+                Fanout(e.GroupId, () => GatewayTexts.PasswordChanged(e.UserName), e.ConnectionId);
+                break;
+            case GroupEventKind.OwnerChanged:
+                Fanout(e.GroupId, () => GatewayTexts.OwnerChanged(e.UserName), except: null);
                 break;
         }
     }

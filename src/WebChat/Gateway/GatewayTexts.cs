@@ -2,7 +2,7 @@ using System.Text;
 
 namespace WebChat.Gateway;
 
-/// <summary>The gateway's words (CONTRACT section 3): the seed's, byte for byte, each ending with a newline.</summary>
+/// <summary>The gateway's words (docs/protocol.md): the original Python chat's, byte for byte, each ending with a newline.</summary>
 internal static class GatewayTexts
 {
     public static readonly byte[] Menu = Bytes(
@@ -21,14 +21,24 @@ internal static class GatewayTexts
         $"Your line was too long (over {LineFramer.MaxLineBytes / 1024} KiB); it was discarded\n");
     public static readonly byte[] Help = Bytes(
         "Commands:\n /who - who is in the group\n /help - this list\n Exit or /exit - leave the group and return to the menu\n" +
+        "The owner of the group can also use:\n /remove NAME (or /kick NAME) - remove a member\n /password NEW - change the group's password\n" +
+        " /owner NAME - make another member the owner\n" +
         "Anything else you type is sent to the group.\n");
+    public static readonly byte[] NotOwner = Bytes("Only the owner of the group can do that \n");
+    public static readonly byte[] PasswordChangedToOwner = Bytes("The group's password is changed \n");
 
     public static string Connected(int groupId) => $"You're connected to group chat #{groupId}\n";
     public static string Created(int groupId) =>
         $"The id of the group is:{groupId}\nYou're connected to group chat #{groupId}\nYou can start to talk!\n";
     public static string Joined(string name) => $"{name} has joined the group \n";
     public static string Left(string name) => $"{name} has removed from the group \n";
-    public static string Members(int groupId, string[] names) => $"Members of group #{groupId}: {string.Join(", ", names)}\n";
+    public static string Members(int groupId, string[] names, string? owner) =>
+        $"Members of group #{groupId}: {string.Join(", ", names.Select(n => n == owner ? n + " (owner)" : n))}\n";
+    public static string YouWereRemoved(string owner) => $"You were removed from the group by {owner}. \n";
+    public static string WasRemoved(string name, string owner) => $"{name} was removed from the group by {owner} \n";
+    public static string PasswordChanged(string owner) => $"{owner} changed the group's password \n";
+    public static string OwnerChanged(string name) => $"{name} is now the owner of the group \n";
+    public static string Usage(string command) => $"Usage: {command} NAME\n";
     public static string IdleClosed(int seconds) => $"You were idle in the menu for {seconds} seconds; closing the connection\n";
     public static string TooManyConnections(int limit) =>
         $"Too many connections from your address (at most {limit} at once); this one is closed\n";

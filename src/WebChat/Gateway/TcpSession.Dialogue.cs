@@ -3,12 +3,13 @@ using WebChat.Groups;
 
 namespace WebChat.Gateway;
 
-/// <summary>The dialogue of CONTRACT section 3: menu, name, group id, password, chat. Refusals become contract lines.</summary>
+/// <summary>The dialogue of docs/protocol.md: menu, name, group id, password, chat. Refusals become its lines.</summary>
 public sealed partial class TcpSession
 {
     private enum State { Menu, JoinName, JoinGroupId, JoinPassword, JoinNameRetry, CreateName, CreatePassword, Chat }
 
-    private State _state;
+    // Written by the sink too (a removal by the owner sends the session back to the menu).
+    private volatile State _state;
     private string? _name;
     private string? _password;
     private int _groupId;
@@ -133,17 +134,61 @@ public sealed partial class TcpSession
             Prompt();
         }
         else if (command.Equals("/who", StringComparison.OrdinalIgnoreCase))
-            Send(GatewayTexts.Bytes(GatewayTexts.Members(_groupId, await _groups.MembersAsync(_groupId))));
+            Send(GatewayTexts.Bytes(GatewayTexts.Members(_groupId, await _groups.MembersAsync(_groupId), await _groups.OwnerAsync(_groupId))));
+        else if (Argument(command, "/remove", "/kick") is { } removeWhom)
+        {
+            if (removeWhom.Length == 0) Send(GatewayTexts.Bytes(GatewayTexts.Usage("/remove")));
+            else await _groups.RemoveMemberAsync(Member, _groupId, removeWhom);
+        }
+        else if (Argument(command, "/owner") is { } newOwner)
+        {
+            if (newOwner.Length == 0) Send(GatewayTexts.Bytes(GatewayTexts.Usage("/owner")));
+            else await _groups.TransferOwnershipAsync(Member, _groupId, newOwner);
+        }
+        else if (Argument(line.TrimStart(), "/password") is not null)
+            // The new password is the rest of the line after one space, as typed (it may hold spaces).
+            await _groups.ChangePasswordAsync(Member, _groupId, PasswordArgument(line));
         else if (command.Equals("/help", StringComparison.OrdinalIgnoreCase))
             Send(GatewayTexts.Help);
         else if (command.Length > 0)
             await _groups.SendAsync(Member, _groupId, line);
     }
 
+    /// <summary>The argument of a command (<c>/remove NAME</c>), trimmed; null if the line is another command or text.</summary>
+    private static string? Argument(string command, params string[] names)
+    {
+        foreach (var name in names)
+        {
+            if (!command.StartsWith(name, StringComparison.OrdinalIgnoreCase)) continue;
+            if (command.Length == name.Length) return "";
+            if (char.IsWhiteSpace(command[name.Length])) return command[(name.Length + 1)..].Trim();
+        }
+        return null;
+    }
+
+    private static string PasswordArgument(string line)
+    {
+        var start = line.Length - line.TrimStart().Length + "/password".Length;
+        return start < line.Length ? line[(start + 1)..] : "";
+    }
+
     private void Refused(ChatException e)
     {
         switch (e.Error)
         {
+            case ChatError.NotOwner:
+                Send(GatewayTexts.NotOwner);
+                break;
+            case ChatError.UnknownMember or ChatError.InvalidTarget:
+                Notice(e);
+                break;
+            case ChatError.TooManyGroups:
+                Notice(e);
+                _state = State.Menu;
+                break;
+            case ChatError.TooManyAttempts or ChatError.Busy:
+                Notice(e);
+                break;
             case ChatError.WrongPassword:
                 Send(GatewayTexts.WrongPassword);
                 _state = State.JoinPassword;

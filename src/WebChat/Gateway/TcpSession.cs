@@ -83,6 +83,15 @@ public sealed partial class TcpSession
     /// <summary>Called by the sink at this session's own Left event: everything before it is queued.</summary>
     internal void OnLeft(int groupId) => _left?.TrySetResult();
 
+    /// <summary>Called by the sink when the owner removed this session's member: it is told, and is back in the menu.</summary>
+    internal void OnRemoved(int groupId, string by)
+    {
+        if (_state != State.Chat || _groupId != groupId) return;
+        _state = State.Menu;
+        Send(GatewayTexts.Bytes(GatewayTexts.YouWereRemoved(by)));
+        Send(GatewayTexts.Menu);
+    }
+
     /// <summary>Server shutdown: tell the user, stop reading, let the writer send what is queued.</summary>
     internal void Stop()
     {

@@ -1,6 +1,6 @@
 namespace WebChat.Groups;
 
-/// <summary>The structured events operators read (CONTRACT section 5). Never a password; message texts only at Debug.</summary>
+/// <summary>The structured events operators read (docs/operations.md). Never a password; message texts only at Debug.</summary>
 internal static partial class ChatLog
 {
     [LoggerMessage(1, LogLevel.Information, "Group {GroupId} created by {UserName} ({Door} {ConnectionId} from {Address})")]
@@ -29,4 +29,25 @@ internal static partial class ChatLog
 
     [LoggerMessage(9, LogLevel.Debug, "Message {MessageId} in group {GroupId} from {UserName}: {Text}")]
     public static partial void MessageAccepted(this ILogger log, long messageId, int groupId, string userName, string text);
+
+    [LoggerMessage(10, LogLevel.Warning, "Refused: too many join attempts from {Address} ({Door} {ConnectionId}); further refusals of this run are not logged")]
+    public static partial void AttemptsRefused(this ILogger log, string address, Door door, string connectionId);
+
+    [LoggerMessage(11, LogLevel.Warning, "Create refused for {Address} ({Door} {ConnectionId}): {Reason}")]
+    public static partial void CreateRefused(this ILogger log, string address, Door door, string connectionId, string reason);
+
+    [LoggerMessage(12, LogLevel.Information, "{UserName} was removed from group {GroupId} by its owner {Owner}")]
+    public static partial void RemovedByOwner(this ILogger log, string userName, int groupId, string owner);
+
+    [LoggerMessage(13, LogLevel.Information, "The password of group {GroupId} was changed by its owner {Owner}")]
+    public static partial void PasswordChanged(this ILogger log, int groupId, string owner);
+
+    [LoggerMessage(14, LogLevel.Information, "{Owner} is now the owner of group {GroupId}")]
+    public static partial void OwnerChanged(this ILogger log, string owner, int groupId);
+
+    [LoggerMessage(15, LogLevel.Warning, "Rejoin refused: connection {ConnectionId} from {Address} is already {UserName} in group {GroupId} and tried to take over another member")]
+    public static partial void TakeoverRefused(this ILogger log, string connectionId, string address, string userName, int groupId);
+
+    [LoggerMessage(16, LogLevel.Warning, "Removed {UserName} of group {GroupId}: its connection {ConnectionId} is gone")]
+    public static partial void OrphanRemoved(this ILogger log, string userName, int groupId, string connectionId);
 }

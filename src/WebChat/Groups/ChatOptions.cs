@@ -8,6 +8,9 @@ public sealed class ChatOptions
     public int ReconnectGraceSeconds { get; set; } = 30;
     public int HistorySize { get; set; } = 100;
 
+    /// <summary>UTF-8 bytes of message text kept per group's history, besides <see cref="HistorySize"/>; the oldest go first.</summary>
+    public int HistoryMaxBytes { get; set; } = 128 * 1024;
+
     /// <summary>PBKDF2-SHA256 iterations for group passwords (about 5 ms a check on the development machine).</summary>
     public int PasswordHashIterations { get; set; } = 20_000;
 
@@ -26,6 +29,21 @@ public sealed class ChatLimits
     public int MessageBurst { get; set; } = 20;
     public int PasswordFailuresPerMinute { get; set; } = 5;
     public long MaxUnsentBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Groups one connection may be a member of at once.</summary>
+    public int GroupsPerConnection { get; set; } = 10;
+
+    /// <summary>Live groups created from one client address (a group counts until it is deleted).</summary>
+    public int GroupsPerAddress { get; set; } = 20;
+
+    /// <summary>Create and join attempts, and rejoins with an invalid token, per client address per minute.</summary>
+    public int JoinsPerMinute { get; set; } = 60;
+
+    /// <summary>Live groups in the whole deployment (all nodes).</summary>
+    public int MaxGroups { get; set; } = 10_000;
+
+    /// <summary>Concurrent hub connections from one client address; one more is refused with HTTP 429.</summary>
+    public int HubConnectionsPerAddress { get; set; } = 200;
 }
 
 public sealed class GatewayOptions

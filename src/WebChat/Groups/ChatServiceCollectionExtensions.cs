@@ -1,16 +1,19 @@
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.SignalR;
-using WebChat.Hubs;
+using Microsoft.Extensions.Options;
 using WebChat.Store;
 
 namespace WebChat.Groups;
 
 public static class ChatServiceCollectionExtensions
 {
-    /// <summary>The group core, the in-memory store (the default) and the per-node dispatcher with the hub sink.</summary>
+    /// <summary>
+    /// The group core, the in-memory store (the default) and the per-node dispatcher. The doors register their
+    /// own sinks (<c>AddChatHub</c>, <c>AddChatGateway</c>).
+    /// </summary>
     public static IServiceCollection AddChatCore(this IServiceCollection services)
     {
-        services.AddOptions<ChatOptions>().BindConfiguration(ChatOptions.Section);
+        services.AddOptions<ChatOptions>().BindConfiguration(ChatOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ChatOptions>, ChatOptionsValidation>();
         services.AddDataProtection().SetApplicationName("WebChat");
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();
@@ -21,25 +24,47 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<ChatGroups>();
         services.AddSingleton<GroupEventDispatcher>();
         services.AddSingleton<IGroupEventPublisher>(sp => sp.GetRequiredService<GroupEventDispatcher>());
+        services.AddSingleton<IGroupEventSink, MembershipSink>();
         services.AddSingleton<InMemoryGroupStore>();
         services.AddSingleton<IGroupStore>(sp => sp.GetRequiredService<InMemoryGroupStore>());
-        services.AddSingleton<HubConnections>();
-        services.AddSingleton<HubLifetimeManager<ChatHub>, TrackingHubLifetimeManager>();
-        services.AddSingleton<IGroupEventSink, HubSink>();
-        services.AddSignalR(o =>
-        {
-            // A 2000-character message is at most ~8 KiB of UTF-8 plus its envelope.
-            o.MaximumReceiveMessageSize = 64 * 1024;
-            o.EnableDetailedErrors = false;
-        }).AddMessagePackProtocol();
+        services.AddHostedService<OrphanSweep>();
         services.AddHealthChecks();
         return services;
     }
 
-    public static IEndpointRouteBuilder MapChat(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapChatHealth(this IEndpointRouteBuilder app)
     {
-        app.MapHub<ChatHub>("/hubs/chat").RequireCors(WebChat.Security.SecurityExtensions.HubCorsPolicy);
         app.MapHealthChecks("/healthz");
         return app;
+    }
+}
+
+/// <summary>Refuses, at start, settings that would make a rule meaningless (a limit of zero, a negative size).</summary>
+internal sealed class ChatOptionsValidation : IValidateOptions<ChatOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ChatOptions o)
+    {
+        var errors = new List<string>();
+        void AtLeast(double value, double min, string key)
+        {
+            if (value < min) errors.Add($"{key} must be at least {min} (it is {value})");
+        }
+        AtLeast(o.ReconnectGraceSeconds, 0, "Chat:ReconnectGraceSeconds");
+        AtLeast(o.HistorySize, 0, "Chat:HistorySize");
+        AtLeast(o.HistoryMaxBytes, 0, "Chat:HistoryMaxBytes");
+        AtLeast(o.PasswordHashIterations, 1, "Chat:PasswordHashIterations");
+        AtLeast(o.Limits.MessagesPerSecond, 0.1, "Chat:Limits:MessagesPerSecond");
+        AtLeast(o.Limits.MessageBurst, 1, "Chat:Limits:MessageBurst");
+        AtLeast(o.Limits.PasswordFailuresPerMinute, 1, "Chat:Limits:PasswordFailuresPerMinute");
+        AtLeast(o.Limits.MaxUnsentBytes, 1024, "Chat:Limits:MaxUnsentBytes");
+        AtLeast(o.Limits.GroupsPerConnection, 1, "Chat:Limits:GroupsPerConnection");
+        AtLeast(o.Limits.GroupsPerAddress, 1, "Chat:Limits:GroupsPerAddress");
+        AtLeast(o.Limits.JoinsPerMinute, 1, "Chat:Limits:JoinsPerMinute");
+        AtLeast(o.Limits.MaxGroups, 1, "Chat:Limits:MaxGroups");
+        AtLeast(o.Limits.HubConnectionsPerAddress, 1, "Chat:Limits:HubConnectionsPerAddress");
+        AtLeast(o.Gateway.Port, 0, "Chat:Gateway:Port");
+        AtLeast(o.Gateway.MaxConnectionsPerAddress, 1, "Chat:Gateway:MaxConnectionsPerAddress");
+        AtLeast(o.Gateway.MenuIdleSeconds, 1, "Chat:Gateway:MenuIdleSeconds");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

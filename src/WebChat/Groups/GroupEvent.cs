@@ -8,8 +8,17 @@ public enum GroupEventKind
     Joined,
     /// <summary>A member left (explicitly, by disconnect, by grace expiry or by its node's death).</summary>
     Left,
-    /// <summary>A member's new connection took over after a rejoin; nobody is told.</summary>
+    /// <summary>
+    /// A member's new connection took over after a rejoin; nobody is told. <see cref="GroupEvent.PreviousConnectionId"/>
+    /// names the connection that held it before, which stops receiving the group's events.
+    /// </summary>
     Attached,
+    /// <summary>The owner (<see cref="GroupEvent.By"/>) removed a member; the connection is the removed member's.</summary>
+    Removed,
+    /// <summary>The owner (<see cref="GroupEvent.UserName"/>, through <see cref="GroupEvent.ConnectionId"/>) changed the password.</summary>
+    PasswordChanged,
+    /// <summary><see cref="GroupEvent.UserName"/> is now the owner: handed over, or passed on when the owner left.</summary>
+    OwnerChanged,
 }
 
 /// <summary>
@@ -24,4 +33,6 @@ public sealed record GroupEvent(
     string UserName,
     Door Door,
     string? ConnectionId,
-    ChatMessage? Message = null);
+    ChatMessage? Message = null,
+    string? By = null,
+    string? PreviousConnectionId = null);

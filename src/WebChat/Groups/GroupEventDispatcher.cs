@@ -1,7 +1,12 @@
 using System.Threading.Channels;
-using WebChat.Store;
 
 namespace WebChat.Groups;
+
+/// <summary>Receives each group's events in sequence order: the store calls it inside the step that assigned the sequence number.</summary>
+public interface IGroupEventPublisher
+{
+    void Publish(GroupEvent e);
+}
 
 /// <summary>
 /// A door's delivery of group events to its own connections on this node. Called with a run of events
@@ -14,7 +19,7 @@ public interface IGroupEventSink
 }
 
 /// <summary>
-/// The per-node dispatcher (DESIGN.md section 4): takes each group's events in order and hands each one,
+/// The per-node dispatcher (docs/architecture.md): takes each group's events in order and hands each one,
 /// once, to every door sink. Groups are spread over a few shards by id; each shard is one reader, so a
 /// group's order holds while different groups are delivered in parallel.
 /// </summary>

@@ -24,6 +24,9 @@ public sealed class LocalMemberships
         return null;
     }
 
+    /// <summary>How many groups the connection is a member of.</summary>
+    public int Count(string connectionId) => _byConnection.TryGetValue(connectionId, out var held) ? held.Length : 0;
+
     public bool Remove(string connectionId, int groupId)
     {
         while (_byConnection.TryGetValue(connectionId, out var held))

@@ -49,4 +49,7 @@ public static class Rules
             if (!char.IsLowSurrogate(c)) count++;
         return count;
     }
+
+    /// <summary>The key under which names are unique in a group: compared ignoring case.</summary>
+    public static string NameKey(string validName) => validName.ToUpperInvariant();
 }

@@ -3,25 +3,32 @@ using WebChat.Groups;
 
 namespace WebChat.Hubs;
 
-/// <summary>The SignalR door at /hubs/chat (CONTRACT section 2). It only translates: the rules live in <see cref="ChatGroups"/>.</summary>
+/// <summary>
+/// The SignalR door at /hubs/chat (docs/protocol.md). It only maps methods to the core: the rules live in
+/// <see cref="ChatGroups"/>, and <see cref="RefusalFilter"/> turns refusals into HubExceptions.
+/// </summary>
 public sealed class ChatHub(ChatGroups groups, ChatMetrics metrics, ILogger<ChatHub> log) : Hub<IChatClient>
 {
     public Task<JoinedGroup> CreateGroup(string userName, string password) =>
-        Translate(() => groups.CreateAsync(Caller, userName, password));
+        groups.CreateAsync(Caller, userName, password, Aborted);
 
     public Task<JoinedGroup> JoinGroup(int groupId, string userName, string password) =>
-        Translate(() => groups.JoinAsync(Caller, groupId, userName, password));
+        groups.JoinAsync(Caller, groupId, userName, password, Aborted);
 
     public Task<JoinedGroup> Rejoin(string rejoinToken, long lastSeenMessageId) =>
-        Translate(() => groups.RejoinAsync(Caller, rejoinToken, lastSeenMessageId));
+        groups.RejoinAsync(Caller, rejoinToken, lastSeenMessageId, Aborted);
 
-    public Task LeaveGroup(int groupId) =>
-        Translate(async () => { await groups.LeaveAsync(Caller, groupId); return true; });
+    public Task LeaveGroup(int groupId) => groups.LeaveAsync(Caller, groupId, Aborted);
 
-    public Task<ChatMessage?> SendMessage(int groupId, string text) =>
-        Translate(() => groups.SendAsync(Caller, groupId, text));
+    public Task<ChatMessage?> SendMessage(int groupId, string text) => groups.SendAsync(Caller, groupId, text, Aborted);
 
-    public Task<IReadOnlyList<GroupSummary>> ListGroups() => Translate(() => groups.ListAsync());
+    public Task<IReadOnlyList<GroupSummary>> ListGroups() => groups.ListAsync(Aborted);
+
+    public Task RemoveMember(int groupId, string userName) => groups.RemoveMemberAsync(Caller, groupId, userName, Aborted);
+
+    public Task ChangePassword(int groupId, string newPassword) => groups.ChangePasswordAsync(Caller, groupId, newPassword, Aborted);
+
+    public Task TransferOwnership(int groupId, string userName) => groups.TransferOwnershipAsync(Caller, groupId, userName, Aborted);
 
     public override Task OnConnectedAsync()
     {
@@ -37,24 +44,36 @@ public sealed class ChatHub(ChatGroups groups, ChatMetrics metrics, ILogger<Chat
         await groups.ConnectionClosedAsync(Caller, keepForGrace: true);
     }
 
-    private Member Caller => new(Door.Hub, Context.ConnectionId,
-        Context.GetHttpContext()?.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+    private CancellationToken Aborted => Context.ConnectionAborted;
 
-    /// <summary>
-    /// A refusal becomes a HubException in its own words, and is not an error of the server: SignalR's
-    /// own "Failed to invoke hub method" error log is silenced in appsettings, so anything else that
-    /// fails is logged here instead.
-    /// </summary>
-    private async Task<T> Translate<T>(Func<Task<T>> call, [System.Runtime.CompilerServices.CallerMemberName] string method = "")
+    private Member Caller => new(Door.Hub, Context.ConnectionId,
+        Context.GetHttpContext() is { } http ? AddressOf(http) : "unknown");
+
+    /// <summary>The client's address as every per-address rule counts it.</summary>
+    internal static string AddressOf(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+}
+
+/// <summary>
+/// A refusal of the core becomes a <see cref="HubException"/>: its plain words, then its kind in square brackets
+/// (<c>Wrong password for group 7 [WrongPassword]</c>), so clients can tell refusals apart without reading English.
+/// A refusal is not an error of the server: SignalR's own "Failed to invoke hub method" log is silenced in
+/// appsettings, so anything else that fails is logged here instead.
+/// </summary>
+public sealed class RefusalFilter(ILogger<RefusalFilter> log) : IHubFilter
+{
+    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
     {
-        try { return await call(); }
-        catch (ChatException e) { throw new HubException(e.Message); }
-        catch (Exception e) when (e is not OperationCanceledException)
+        try { return await next(context); }
+        catch (ChatException e) { throw new HubException(Describe(e)); }
+        catch (Exception e) when (e is not OperationCanceledException and not HubException)
         {
-            HubLog.Failed(log, e, method, Context.ConnectionId);
+            HubLog.Failed(log, e, context.HubMethodName, context.Context.ConnectionId);
             throw;
         }
     }
+
+    /// <summary>The hub's text of a refusal.</summary>
+    public static string Describe(ChatException e) => $"{e.Message} [{e.Error}]";
 }
 
 internal static partial class HubLog

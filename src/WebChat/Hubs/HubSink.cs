@@ -50,21 +50,41 @@ public sealed class HubSink(HubConnections connections, ChatMetrics metrics) : I
                 if (own is not null && !members.Contains(own)) members.Add(own);
                 break;
             case GroupEventKind.Attached:
+                // The connection that held the member before (a stolen or stale page) stops receiving the group.
+                if (e.PreviousConnectionId is not null && e.PreviousConnectionId != e.ConnectionId
+                    && connections.Find(e.PreviousConnectionId) is { } previous)
+                    members.Remove(previous);
                 if (own is not null && !members.Contains(own)) members.Add(own);
                 break;
             case GroupEventKind.Left:
                 if (own is not null) members.Remove(own);
                 Broadcast(run, members, own, nameof(IChatClient.MemberLeft), e.GroupId, e.UserName);
                 break;
+            case GroupEventKind.Removed:
+                if (own is not null && members.Remove(own))
+                {
+                    run.To(own, run.Add(Serialized(nameof(IChatClient.RemovedFromGroup), e.GroupId, e.By)));
+                    metrics.Delivered(Door.Hub);
+                }
+                Broadcast(run, members, own, nameof(IChatClient.MemberRemoved), e.GroupId, e.UserName, e.By);
+                break;
+            case GroupEventKind.PasswordChanged:
+                Broadcast(run, members, own, nameof(IChatClient.PasswordChanged), e.GroupId, e.UserName);
+                break;
+            case GroupEventKind.OwnerChanged:
+                Broadcast(run, members, except: null, nameof(IChatClient.OwnerChanged), e.GroupId, e.UserName);
+                break;
         }
         if (members.Count == 0) _groups.TryRemove(new(e.GroupId, members));
     }
+
+    private static SerializedHubMessage Serialized(string method, params object?[] args) => new(new InvocationMessage(method, args));
 
     private void Broadcast(Run run, List<HubOutbox> members, HubOutbox? except, string method, params object?[] args)
     {
         members.RemoveAll(m => m.IsClosed);
         if (members.Count == 0 || (members.Count == 1 && members[0] == except)) return;
-        var slot = run.Add(new SerializedHubMessage(new InvocationMessage(method, args)));
+        var slot = run.Add(Serialized(method, args));
         var sent = 0;
         foreach (var member in members)
         {

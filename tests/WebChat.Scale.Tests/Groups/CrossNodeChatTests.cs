@@ -107,7 +107,7 @@ public class CrossNodeChatTests
         await bar.SendAsync("before you came");
         // The gateway handles a session's lines in order: once /who is answered, the message was taken.
         await bar.SendAsync("/who");
-        await bar.ExpectAsync($"Members of group #{g}: Bar\n");
+        await bar.ExpectAsync($"Members of group #{g}: Bar (owner)\n");
         var joined = await hadas.JoinGroup(g, "Hadas", "123");
         Assert.Equal(["Bar", "Hadas"], joined.Members);
         Assert.Equal("before you came", Assert.Single(joined.History).Text);

@@ -24,6 +24,9 @@ public sealed class NodeProcess : IAsyncDisposable
             info.Environment.Remove(key);     // only this test's settings
         info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         info.Environment["Chat__PasswordHashIterations"] = "1000";
+        info.Environment["Chat__Limits__JoinsPerMinute"] = "100000";
+        info.Environment["Chat__Limits__GroupsPerAddress"] = "100000";
+        info.Environment["Chat__Limits__HubConnectionsPerAddress"] = "100000";
         foreach (var (key, value) in settings) info.Environment[key.Replace(":", "__")] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
         AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { process.Kill(); } catch (InvalidOperationException) { } };

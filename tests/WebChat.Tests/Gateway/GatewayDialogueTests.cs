@@ -232,10 +232,13 @@ public class GatewayDialogueTests
         await b.JoinGroupAsync(g, "Shoham", "pw");
 
         await b.SendAsync("/who");
-        await b.ExpectAsync($"Members of group #{g}: Hadas, Shoham\n");
+        await b.ExpectAsync($"Members of group #{g}: Hadas (owner), Shoham\n");
         await b.SendAsync("/help");
         var help = new List<string>();
-        for (var i = 0; i < 5; i++) help.Add((await b.ReadLineAsync())!);
+        for (var i = 0; i < 9; i++) help.Add((await b.ReadLineAsync())!);
+        Assert.Contains(help, l => l.Contains("/remove NAME"));
+        Assert.Contains(help, l => l.Contains("/password NEW"));
+        Assert.Contains(help, l => l.Contains("/owner NAME"));
         Assert.Contains(help, l => l.Contains("/who"));
         Assert.Contains(help, l => l.Contains("/help"));
         Assert.Contains(help, l => l.Contains("Exit or /exit"));
@@ -244,7 +247,7 @@ public class GatewayDialogueTests
         await b.ExpectAsync("You chose exit so you removed from the group. \n" + Menu);
         await a.ExpectAsync("Shoham has joined the group \nShoham has removed from the group \n");
         await a.SendAsync("/who");
-        await a.ExpectAsync($"Members of group #{g}: Hadas\n");
+        await a.ExpectAsync($"Members of group #{g}: Hadas (owner)\n");
     }
 
     [Fact]
@@ -333,6 +336,6 @@ public class GatewayDialogueTests
         await c.DisposeAsync();
         await a.ExpectAsync("Bar has removed from the group \n");
         await a.SendAsync("/who");
-        await a.ExpectAsync($"Members of group #{g}: Hadas\n");
+        await a.ExpectAsync($"Members of group #{g}: Hadas (owner)\n");
     }
 }

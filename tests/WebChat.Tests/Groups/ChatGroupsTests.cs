@@ -119,13 +119,13 @@ public class ChatGroupsTests
     public async Task PasswordIsStoredOnlyAsASaltedHash()
     {
         await using var core = new CoreHarness();
-        var hasher = new PasswordHasher(Microsoft.Extensions.Options.Options.Create(new ChatOptions { PasswordHashIterations = 1000 }));
-        var h1 = hasher.Hash("12345");
-        var h2 = hasher.Hash("12345");
+        using var hasher = new PasswordHasher(Microsoft.Extensions.Options.Options.Create(new ChatOptions { PasswordHashIterations = 1000 }));
+        var h1 = await hasher.HashAsync("12345");
+        var h2 = await hasher.HashAsync("12345");
         Assert.NotEqual(h1, h2);
         Assert.DoesNotContain("12345", h1);
-        Assert.True(hasher.Verify("12345", h1));
-        Assert.False(hasher.Verify("123456", h1));
-        Assert.False(hasher.Verify("12345", "garbage"));
+        Assert.True(await hasher.VerifyAsync("12345", h1));
+        Assert.False(await hasher.VerifyAsync("123456", h1));
+        Assert.False(await hasher.VerifyAsync("12345", "garbage"));
     }
 }

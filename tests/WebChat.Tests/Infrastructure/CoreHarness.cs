@@ -15,14 +15,18 @@ public sealed class CoreHarness : IAsyncDisposable
     public CoreHarness(IDictionary<string, string?>? settings = null)
     {
         var config = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Chat:PasswordHashIterations"] = "1000" })
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Chat:PasswordHashIterations"] = "1000",
+                ["Chat:Limits:JoinsPerMinute"] = "100000",
+                ["Chat:Limits:GroupsPerAddress"] = "100000",
+            })
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(config);
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.AddChatCore();
-        services.RemoveAll<IGroupEventSink>();
         services.AddSingleton<IGroupEventSink>(Sink);
         _services = services.BuildServiceProvider();
         Groups = _services.GetRequiredService<ChatGroups>();

@@ -18,6 +18,10 @@ public sealed class WebChatApplication : WebApplicationFactory<Program>
     {
         ["Chat:Gateway:Port"] = "0",
         ["Chat:PasswordHashIterations"] = "1000",
+        // Tests create many groups and connections from 127.0.0.1; a test about a limit sets it back.
+        ["Chat:Limits:JoinsPerMinute"] = "100000",
+        ["Chat:Limits:GroupsPerAddress"] = "100000",
+        ["Chat:Limits:HubConnectionsPerAddress"] = "100000",
     };
 
     private readonly Action<IServiceCollection>? _services;

@@ -25,6 +25,9 @@ public sealed class LoggedApplication : WebApplicationFactory<Program>
     {
         ["Chat:Gateway:Port"] = "0",
         ["Chat:PasswordHashIterations"] = "1000",
+        ["Chat:Limits:JoinsPerMinute"] = "100000",
+        ["Chat:Limits:GroupsPerAddress"] = "100000",
+        ["Chat:Limits:HubConnectionsPerAddress"] = "100000",
     };
 
     public LoggedApplication(IDictionary<string, string?>? settings = null)

@@ -17,14 +17,25 @@ public sealed class RedisGroupStore(RedisNode node, IOptions<ChatOptions> option
     /// <summary>Secrets of groups this node has seen, to re-register its members if Redis loses its data.</summary>
     internal ConcurrentDictionary<int, GroupSecret> KnownSecrets { get; } = new();
 
-    public async Task<JoinSnapshot> CreateGroupAsync(string passwordHash, MemberRecord creator, CancellationToken ct = default)
+    // TODO(redis): limits, owners, generations and moderation in the scripts.
+    public Task EnsureCanCreateAsync(string address, CancellationToken ct = default) => Task.CompletedTask;
+    public Task<string?> GetOwnerAsync(int groupId, CancellationToken ct = default) => Task.FromResult<string?>(null);
+    public Task<bool> TryCountAttemptAsync(string address, CancellationToken ct = default) => Task.FromResult(true);
+    public Task<RemovedMember> RemoveByOwnerAsync(int groupId, string byMemberId, string byConnectionId, string userName, CancellationToken ct = default) =>
+        throw new NotSupportedException();
+    public Task ChangePasswordAsync(int groupId, string byMemberId, string byConnectionId, string passwordHash, CancellationToken ct = default) =>
+        throw new NotSupportedException();
+    public Task<string> TransferOwnershipAsync(int groupId, string byMemberId, string byConnectionId, string userName, CancellationToken ct = default) =>
+        throw new NotSupportedException();
+
+    public async Task<JoinSnapshot> CreateGroupAsync(string passwordHash, MemberRecord creator, string address, CancellationToken ct = default)
     {
         node.EnsureReady();
         var epoch = Guid.NewGuid().ToString("N");
         var r = (RedisResult[])(await node.RunAsync(RedisScripts.Create, epoch, passwordHash, WireMember.Encode(creator)))!;
         var groupId = (int)r[0];
         KnownSecrets[groupId] = new GroupSecret(groupId, epoch, passwordHash);
-        return new JoinSnapshot(groupId, epoch, creator, (string[])r[1]!, []);
+        return new JoinSnapshot(groupId, epoch, creator, (string[])r[1]!, [], creator.Name);
     }
 
     public async Task<GroupSecret?> GetSecretAsync(int groupId, CancellationToken ct = default)
@@ -44,17 +55,17 @@ public sealed class RedisGroupStore(RedisNode node, IOptions<ChatOptions> option
         {
             0 => throw ChatException.UnknownGroup(groupId),
             -1 => throw ChatException.NameTaken(member.Name, groupId),
-            _ => new JoinSnapshot(groupId, epoch, member, (string[])r[1]!, History(r[2], 0)),
+            _ => new JoinSnapshot(groupId, epoch, member, (string[])r[1]!, History(r[2], 0), ""),
         };
     }
 
-    public async Task<JoinSnapshot?> AttachAsync(int groupId, string epoch, string memberId, string connectionId, string nodeId,
+    public async Task<JoinSnapshot?> AttachAsync(int groupId, string epoch, string memberId, long generation, string connectionId, string nodeId,
         long lastSeenMessageId, CancellationToken ct = default)
     {
         node.EnsureReady();
         var r = (RedisResult[])(await node.RunAsync(RedisScripts.Attach, groupId, epoch, memberId, connectionId, nodeId))!;
         if ((int)r[0] == 0) return null;
-        return new JoinSnapshot(groupId, epoch, WireMember.Decode((string)r[1]!), (string[])r[2]!, History(r[3], lastSeenMessageId));
+        return new JoinSnapshot(groupId, epoch, WireMember.Decode((string)r[1]!), (string[])r[2]!, History(r[3], lastSeenMessageId), "");
     }
 
     public async Task<bool> DetachAsync(int groupId, string memberId, string connectionId, CancellationToken ct = default)
@@ -70,7 +81,7 @@ public sealed class RedisGroupStore(RedisNode node, IOptions<ChatOptions> option
         return new RemoveResult(r[0] == 1, r[1] == 1);
     }
 
-    public async Task<ChatMessage> AppendMessageAsync(int groupId, string memberId, string text, DateTime sentAt, CancellationToken ct = default)
+    public async Task<ChatMessage> AppendMessageAsync(int groupId, string memberId, string connectionId, string text, DateTime sentAt, CancellationToken ct = default)
     {
         node.EnsureReady();
         var r = await node.RunAsync(RedisScripts.Message, groupId, memberId, text, sentAt.ToString("O"), Math.Max(0, _options.HistorySize));
@@ -78,12 +89,12 @@ public sealed class RedisGroupStore(RedisNode node, IOptions<ChatOptions> option
         return WireEvent.Parse((string)r!).ToMessage();
     }
 
-    public async Task<IReadOnlyList<GroupSummary>> ListGroupsAsync(CancellationToken ct = default)
+    public async Task<IReadOnlyList<GroupSummary>> ListGroupsAsync(int max, CancellationToken ct = default)
     {
         var r = (long[])(await node.RunAsync(RedisScripts.List))!;
         var list = new List<GroupSummary>(r.Length / 2);
         for (var i = 0; i + 1 < r.Length; i += 2) list.Add(new GroupSummary((int)r[i], (int)r[i + 1]));
-        return list;
+        return list.OrderByDescending(g => g.MemberCount).ThenBy(g => g.GroupId).Take(max).ToList();
     }
 
     public async Task<string[]> GetMemberNamesAsync(int groupId, CancellationToken ct = default) =>
