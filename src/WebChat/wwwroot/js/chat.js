@@ -397,7 +397,7 @@ ui.members.addEventListener("click", async event => {
     } else if (action === "cancel") {
         view.endConfirm(li)?.focus();
     } else if (action === "confirm") {
-        await moderate(li, button);
+        await moderate(li);
     }
 });
 
@@ -407,11 +407,13 @@ ui.members.addEventListener("keydown", event => {
     if (li?.dataset.pending !== undefined) view.endConfirm(li)?.focus();
 });
 
-async function moderate(li, confirm) {
+async function moderate(li) {
     const { groupId, userName: me } = session;
     const name = li.dataset.name;
     const action = li.dataset.pending;
-    confirm.disabled = true;
+    // Busy, but not disabled: a disabled button would drop the keyboard focus to the page's start.
+    if (li.dataset.busy) return;
+    li.dataset.busy = "true";
     ui.passwordStatus.textContent = "";
     try {
         if (action === "remove") {
@@ -422,7 +424,7 @@ async function moderate(li, confirm) {
             if (inGroup(groupId)) setOwner(name, { announce: true });
         }
     } catch (error) {
-        confirm.disabled = false;
+        delete li.dataset.busy;
         view.endConfirm(li)?.focus();
         ui.passwordStatus.textContent = errorText(error, connection.state);
     }

@@ -94,7 +94,6 @@ export function startConfirm(li, action) {
     li.dataset.pending = action;
     const confirm = li.querySelector('[data-action="confirm"]');
     fillParts(confirm, action === "remove" ? ["Confirm remove ", { name }] : ["Confirm make ", { name }, " owner"]);
-    confirm.disabled = false;
     field(li, "actions").hidden = true;
     field(li, "confirm").hidden = false;
     return confirm;
