@@ -186,4 +186,35 @@ public sealed class PageQualityTests(BrowserFixture browser) : IClassFixture<Bro
         Assert.Single(await page.Page.EvaluateAsync<string[]>("window.shown"));
         Assert.Empty(page.Errors);
     }
+
+    [Fact]
+    public async Task FocusIsVisibleInForcedColorsMode()
+    {
+        await using var app = new WebChatApplication();
+        await using var page = await browser.OpenAsync(app.BaseAddress);
+        await page.Page.EmulateMediaAsync(new() { ForcedColors = ForcedColors.Active });
+
+        // Forced colours drop box-shadows: what shows focus must be an outline.
+        await page.YourName.FocusAsync();
+        await AssertOutlinedAsync(page.YourName, "the name input");
+        await page.Password.FocusAsync();
+        await page.Page.Keyboard.PressAsync("Tab");
+        await Expect(page.CreateGroup).ToBeFocusedAsync();
+        await AssertOutlinedAsync(page.CreateGroup, "the Create group button");
+
+        await page.CreateGroupAsync("Dana", "pw");
+        await Expect(page.Message).ToBeFocusedAsync();
+        await AssertOutlinedAsync(page.Message, "the message box");
+        await page.Page.Keyboard.PressAsync("Shift+Tab");
+        await Expect(page.Log).ToBeFocusedAsync();
+        await AssertOutlinedAsync(page.Log, "the conversation");
+        await page.ScreenshotAsync("forced-colors");
+    }
+
+    private static async Task AssertOutlinedAsync(ILocator element, string what)
+    {
+        var outline = await element.EvaluateAsync<string>("e => { const s = getComputedStyle(e); return s.outlineStyle + ' ' + parseFloat(s.outlineWidth); }");
+        var parts = outline.Split(' ');
+        Assert.True(parts[0] != "none" && double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) >= 2, $"{what}: outline {outline}px when focused");
+    }
 }
