@@ -2,7 +2,7 @@ namespace WebChat.Pages;
 
 public static class UiExtensions
 {
-    /// <summary>The browser door: Razor Pages at / over the SignalR hub (README "The browser").</summary>
+    /// <summary>The browser door: Razor Pages at / over the SignalR hub (docs/page.md).</summary>
     public static WebApplicationBuilder AddChatUi(this WebApplicationBuilder builder)
     {
         // Started from the build output (dotnet run, the tests) the page's files are still in the project's

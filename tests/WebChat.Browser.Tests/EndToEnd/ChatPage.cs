@@ -4,7 +4,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace WebChat.Browser.Tests.EndToEnd;
 
-/// <summary>The chat page as a person uses it: by the accessible names of CONTRACT section 4.</summary>
+/// <summary>The chat page as a person uses it: by the accessible names its controls promise (docs/protocol.md, the page).</summary>
 public sealed partial class ChatPage : IAsyncDisposable
 {
     private readonly IPage page;
