@@ -21,7 +21,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-echo "== npm ci (the SignalR browser client)"
+echo "== npm ci (the SignalR browser client; axe-core for the browser tests; Lighthouse for scripts/lighthouse.sh)"
 npm ci --no-audit --no-fund --loglevel=error
 
 echo "== dotnet build"
