@@ -10,13 +10,12 @@ WORKDIR /source
 
 # Restore in their own layers: they change only when a dependency does
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --omit=dev --no-audit --no-fund
 COPY Directory.Build.props ./
 COPY src/WebChat/WebChat.csproj src/WebChat/
 RUN dotnet restore src/WebChat/WebChat.csproj
 
 COPY src/ src/
-COPY wwwroot/ wwwroot/
 RUN dotnet publish src/WebChat/WebChat.csproj -c Release -o /app --no-restore
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0

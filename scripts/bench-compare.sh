@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side: the same workload against WebChat (its TCP gateway, or its hub with TARGET_ADAPTER=signalr)
 # and against ngIRCd, which this script starts and stops itself; prints both rows and the ratios.
-# Adapted from the shared benchmark's compare.sh (see README "Performance").
+# Method and figures: docs/performance.md.
 #
 #   scripts/bench-compare.sh TARGET_HOST:PORT [small|fanout|conns|findmax|custom] [extra benchmark args...]
 #

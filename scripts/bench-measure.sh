@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The README's performance figures, one command: every workload against a fresh WebChat (Release, pinned
-# to CPU 0, limits raised through the contract's keys) with the generator on CPU 1, and the TCP-door
+# The figures of docs/performance.md, one command: every workload against a fresh WebChat (Release, pinned
+# to CPU 0, limits raised through their configuration keys) with the generator on CPU 1, and the TCP-door
 # workloads side by side with ngIRCd. JSON lines and logs go to $OUT_DIR; scripts/bench-summary.py prints the table.
 #   scripts/bench-measure.sh [all|fanout|findmax|half|conns10k|idle|wsmax]...
 # Env: OUT_DIR (bench-results/<time>)  ROUNDS (fanout rounds, default 3)  CONNS_G/CONNS_M (10k run: 100 x 100)
@@ -27,7 +27,7 @@ bench() { local label="$1"; shift; scripts/bench.sh "$@" "${extra[@]}" --server-
 run_part() {
   local part="$1"
   case "$part" in
-    fanout)   # issue 7: fan-out shape vs ngIRCd, several rounds (medians), ratio per round
+    fanout)   # fan-out shape vs ngIRCd, several rounds (medians), ratio per round
       start fanout
       TARGET_PID="$pid" ROUNDS="${ROUNDS:-3}" OUT="$out/compare-fanout.jsonl" scripts/bench-compare.sh 127.0.0.1:5555 fanout "${extra[@]}" 2>>"$out/compare.log" | tee "$out/compare-fanout.txt" ;;
     findmax)  # highest sustained fan-out, TCP door vs ngIRCd

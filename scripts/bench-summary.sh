@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints the figures of one scripts/bench-measure.sh run (its OUT_DIR) as Markdown tables for the README.
+# Prints the figures of one scripts/bench-measure.sh run (its OUT_DIR) as Markdown tables (as in tests/WebChat.Bench/results/HISTORY.md).
 #   scripts/bench-summary.sh bench-results/20261124-090500
 set -euo pipefail
 dir="${1:?usage: bench-summary.sh OUT_DIR}"

@@ -38,7 +38,7 @@ try
     builder.Services.AddChatGateway();
 
     // The browser UI, its security headers and the hub's allowed origins
-    builder.Services.AddChatUi();
+    builder.AddChatUi();
     builder.Services.AddChatSecurity();
 
     // Metrics, request logging, shutdown

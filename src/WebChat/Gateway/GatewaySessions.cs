@@ -22,4 +22,7 @@ public sealed class GatewaySessions
 public sealed class GatewayEndpoint
 {
     public int Port { get; internal set; }
+
+    /// <summary>The TLS port (<c>Chat:Gateway:TlsPort</c>); 0 when it is off or not listening yet.</summary>
+    public int TlsPort { get; internal set; }
 }

@@ -43,9 +43,34 @@ internal static class GatewayTexts
     public static string TooManyConnections(int limit) =>
         $"Too many connections from your address (at most {limit} at once); this one is closed\n";
 
-    /// <summary>A chat line. A text that holds line breaks (possible from the hub) stays one line here.</summary>
-    public static string Chat(string name, string text) =>
-        $"{name}: {(text.AsSpan().IndexOfAny('\r', '\n') < 0 ? text : text.ReplaceLineEndings(" "))}\n";
+    /// <summary>
+    /// A chat line. A text that holds line breaks (possible from the hub) stays one line here: each break is shown as
+    /// a space. The core stores texts without control characters but TAB and LF; any that still got here (and
+    /// U+2028/U+2029, which some terminals break on) is made harmless too, so no text can forge a line or send a
+    /// terminal escape.
+    /// </summary>
+    public static string Chat(string name, string text) => $"{name}: {OneLine(text)}\n";
+
+    internal static string OneLine(string text)
+    {
+        var i = text.AsSpan().IndexOfAny(Unsafe);
+        if (i < 0) return text;
+        var line = new StringBuilder(text.Length);
+        line.Append(text, 0, i);
+        for (; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') continue;
+            if (c is '\n' or '\r' or '\v' or '\f' or '\u0085' or '\u2028' or '\u2029') line.Append(' ');
+            else if (c == '\t' || !Unsafe.Contains(c)) line.Append(c);
+        }
+        return line.ToString();
+    }
+
+    /// <summary>Every C0 control but TAB, DEL, every C1 control, and the Unicode line and paragraph separators.</summary>
+    private static readonly System.Buffers.SearchValues<char> Unsafe = System.Buffers.SearchValues.Create(
+        string.Concat(Enumerable.Range(0, 0x20).Where(c => c != '\t').Concat(Enumerable.Range(0x7F, 0x21)).Select(c => (char)c)) +
+        "\u2028\u2029");
 
     /// <summary>A refusal from the core, in its own plain words.</summary>
     public static string Notice(string message) => message + "\n";

@@ -5,23 +5,31 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 using WebChat.Groups;
+using WebChat.Security;
 
 namespace WebChat.Gateway;
 
 /// <summary>
-/// The legacy TCP door (CONTRACT section 3): accepts on Kestrel's socket transport (pipes and pooled memory),
-/// runs one <see cref="TcpSession"/> per connection, limits connections per address, and on shutdown tells
-/// every connected user before closing its socket.
+/// The legacy TCP door (docs/protocol.md): accepts on Kestrel's socket transport (pipes and pooled memory) on the plain port and,
+/// when configured, the TLS port; sets each connection up at the network edge (<see cref="GatewayEdge"/>: dead-peer
+/// detection, the PROXY header, TLS), runs one <see cref="TcpSession"/> per connection, limits connections per
+/// client address, and on shutdown tells every connected user before closing its socket.
 /// </summary>
 public sealed class TcpGateway(
-    ChatGroups groups, GatewaySessions sessions, GatewayEndpoint endpoint, ChatMetrics metrics,
-    IOptions<ChatOptions> options, TimeProvider time, ILoggerFactory loggerFactory, IServiceProvider services) : BackgroundService
+    ChatGroups groups, GatewaySessions sessions, GatewayEndpoint endpoint, ChatMetrics metrics, SlowReceiverPolicy slowReceivers,
+    IOptions<ChatOptions> options, IOptions<HostOptions> hostOptions, KnownProxies proxies, TimeProvider time,
+    ILoggerFactory loggerFactory, IServiceProvider services) : BackgroundService
 {
+    /// <summary>The first wait after a failed accept; it doubles up to <see cref="MaxAcceptBackoff"/> while accepts keep failing.</summary>
+    private static readonly TimeSpan FirstAcceptBackoff = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxAcceptBackoff = TimeSpan.FromSeconds(1);
+
     private readonly ChatOptions _options = options.Value;
     private readonly ILogger _log = loggerFactory.CreateLogger<TcpGateway>();
     private readonly ConcurrentDictionary<string, Task> _connections = new();
     private readonly Dictionary<string, int> _perAddress = [];
-    private IConnectionListener? _listener;
+    private readonly List<(IConnectionListener Listener, bool Tls)> _listeners = [];
+    private GatewayEdge? _edge;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -30,36 +38,74 @@ public sealed class TcpGateway(
             GatewayLog.Disabled(_log);
             return;
         }
+        var certificate = _options.Gateway.TlsPort != 0
+            ? GatewayCertificate.Load(_options.Gateway.Certificate, time, _log)
+            : null;
+        if (_options.Gateway.ProxyProtocol && proxies.IsEmpty) GatewayLog.ProxyProtocolWithoutProxies(_log);
+        _edge = new GatewayEdge(_options.Gateway, proxies, certificate, time, _log);
+
         // Kestrel's own socket transport from the container: its connections write into blocks of Kestrel's
         // pinned block pool. One built here would fall back to the shared array pool, which keeps few 4 KiB
         // arrays, so a fan-out to hundreds of sockets allocated a fresh block per write (~2.5 KB a delivery).
-        // Hosts without Kestrel (the in-memory test server) get one of their own.
-        var transport = services.GetServices<IConnectionListenerFactory>().OfType<SocketTransportFactory>().FirstOrDefault()
+        // Hosts without Kestrel (the in-memory test server) get one of their own. A keyed "gateway" factory,
+        // when registered, takes its place (tests use it to make accepts fail).
+        var transport = services.GetKeyedService<IConnectionListenerFactory>("gateway")
+                        ?? services.GetServices<IConnectionListenerFactory>().OfType<SocketTransportFactory>().FirstOrDefault()
                         ?? new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);
+        var plain = await BindAsync(transport, _options.Gateway.Port, cancellationToken);
+        _listeners.Add((plain, false));
+        endpoint.Port = ((IPEndPoint)plain.EndPoint).Port;
+        GatewayLog.Listening(_log, plain.EndPoint.ToString()!, endpoint.Port);
+        if (certificate is not null)
+        {
+            var tls = await BindAsync(transport, _options.Gateway.TlsPort, cancellationToken);
+            _listeners.Add((tls, true));
+            endpoint.TlsPort = ((IPEndPoint)tls.EndPoint).Port;
+            GatewayLog.ListeningTls(_log, tls.EndPoint.ToString()!, endpoint.TlsPort, certificate.Certificate.Subject, certificate.Certificate.NotAfter);
+        }
+        await base.StartAsync(cancellationToken);
+    }
+
+    private static async Task<IConnectionListener> BindAsync(IConnectionListenerFactory transport, int port, CancellationToken cancellationToken)
+    {
         try
         {
-            _listener = await transport.BindAsync(new IPEndPoint(IPAddress.IPv6Any, _options.Gateway.Port), cancellationToken);
+            return await transport.BindAsync(new IPEndPoint(IPAddress.IPv6Any, port), cancellationToken);
         }
         catch (Exception ex) when (ex is SocketException or NotSupportedException)
         {
             // No IPv6 on this host: IPv4 only.
-            _listener = await transport.BindAsync(new IPEndPoint(IPAddress.Any, _options.Gateway.Port), cancellationToken);
+            return await transport.BindAsync(new IPEndPoint(IPAddress.Any, port), cancellationToken);
         }
-        endpoint.Port = ((IPEndPoint)_listener.EndPoint).Port;
-        GatewayLog.Listening(_log, _listener.EndPoint.ToString()!, endpoint.Port);
-        await base.StartAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(_listeners.Select(l => AcceptLoopAsync(l.Listener, l.Tls, stoppingToken)));
+
+    /// <summary>Accepts until the listener is unbound. A failed accept (out of file descriptors, say) is logged and retried after a short wait.</summary>
+    private async Task AcceptLoopAsync(IConnectionListener listener, bool tls, CancellationToken stoppingToken)
     {
-        if (_listener is null) return;
+        var backoff = FirstAcceptBackoff;
+        var port = ((IPEndPoint)listener.EndPoint).Port;
         while (!stoppingToken.IsCancellationRequested)
         {
             ConnectionContext? connection;
-            try { connection = await _listener.AcceptAsync(stoppingToken); }
+            try
+            {
+                connection = await listener.AcceptAsync(stoppingToken);
+                backoff = FirstAcceptBackoff;
+            }
             catch (OperationCanceledException) { break; }
+            catch (Exception ex)
+            {
+                GatewayLog.AcceptFailed(_log, ex, port, (int)backoff.TotalMilliseconds);
+                try { await Task.Delay(backoff, time, stoppingToken); }
+                catch (OperationCanceledException) { break; }
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxAcceptBackoff.Ticks));
+                continue;
+            }
             if (connection is null) break;
-            var task = ServeAsync(connection);
+            var task = ServeAsync(connection, tls);
             _connections[connection.ConnectionId] = task;
             _ = task.ContinueWith(_ => _connections.TryRemove(connection.ConnectionId, out var _), TaskScheduler.Default);
         }
@@ -67,8 +113,8 @@ public sealed class TcpGateway(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_listener is null) return;
-        await _listener.UnbindAsync(cancellationToken);
+        if (_listeners.Count == 0) return;
+        foreach (var (listener, _) in _listeners) await listener.UnbindAsync(cancellationToken);
         await base.StopAsync(cancellationToken);
 
         var open = sessions.All.ToArray();
@@ -76,39 +122,53 @@ public sealed class TcpGateway(
         foreach (var session in open) session.Stop();
         try
         {
-            await Task.WhenAll(_connections.Values).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            // Half the host's shutdown time for users to take their last lines; then the rest is cut.
+            await Task.WhenAll(_connections.Values).WaitAsync(hostOptions.Value.ShutdownTimeout / 2, time, cancellationToken);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
             foreach (var session in sessions.All) session.Abort();
         }
-        await _listener.DisposeAsync();
+        foreach (var (listener, _) in _listeners) await listener.DisposeAsync();
     }
 
-    private async Task ServeAsync(ConnectionContext connection)
+    private async Task ServeAsync(ConnectionContext connection, bool tls)
     {
         await Task.Yield();
-        var address = AddressOf(connection.RemoteEndPoint);
+        EdgeClient? client;
+        try { client = await _edge!.OpenAsync(connection, tls); }
+        catch (Exception ex)
+        {
+            GatewayLog.SessionFailed(_log, ex);
+            client = null;
+        }
+        if (client is null)
+        {
+            await connection.DisposeAsync();
+            return;
+        }
+        var address = ClientAddress.Key(client.Address);
+        var shown = ClientAddress.Display(client.Address);
         var member = new Member(Door.Tcp, $"tcp-{groups.NodeId}-{connection.ConnectionId}", address);
         using var scope = _log.BeginScope(new Dictionary<string, object>
         {
-            ["Door"] = "tcp",
+            ["Door"] = tls ? "tcp-tls" : "tcp",
             ["ConnectionId"] = member.ConnectionId,
-            ["Address"] = address,
+            ["Address"] = shown,
         });
         try
         {
             if (!TryEnter(address))
             {
-                GatewayLog.TooManyConnections(_log, address, _options.Gateway.MaxConnectionsPerAddress);
+                GatewayLog.TooManyConnections(_log, shown, _options.Gateway.MaxConnectionsPerAddress);
                 await connection.Transport.Output.WriteAsync(
                     GatewayTexts.Bytes(GatewayTexts.TooManyConnections(_options.Gateway.MaxConnectionsPerAddress)));
                 await connection.Transport.Output.CompleteAsync();
                 return;
             }
-            GatewayLog.Opened(_log, member.ConnectionId, address);
+            GatewayLog.Opened(_log, member.ConnectionId, shown);
             metrics.ConnectionOpened(Door.Tcp);
-            var session = new TcpSession(connection, member, groups, sessions, metrics, _options, time, _log);
+            var session = new TcpSession(connection, member, groups, sessions, slowReceivers, _options, time, _log);
             try
             {
                 await session.RunAsync();
@@ -119,7 +179,7 @@ public sealed class TcpGateway(
                 Exit(address);
                 await session.CloseAsync();
                 metrics.ConnectionClosed(Door.Tcp);
-                GatewayLog.Closed(_log, member.ConnectionId, address);
+                GatewayLog.Closed(_log, member.ConnectionId, shown);
             }
         }
         catch (Exception ex)
@@ -128,6 +188,7 @@ public sealed class TcpGateway(
         }
         finally
         {
+            await client.CloseAsync();
             await connection.DisposeAsync();
         }
     }
@@ -151,12 +212,4 @@ public sealed class TcpGateway(
             else _perAddress.Remove(address);
         }
     }
-
-    private static string AddressOf(EndPoint? endPoint) => endPoint switch
-    {
-        IPEndPoint ip when ip.Address.IsIPv4MappedToIPv6 => ip.Address.MapToIPv4().ToString(),
-        IPEndPoint ip => ip.Address.ToString(),
-        null => "unknown",
-        _ => endPoint.ToString() ?? "unknown",
-    };
 }

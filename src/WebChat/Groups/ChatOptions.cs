@@ -1,6 +1,6 @@
 namespace WebChat.Groups;
 
-/// <summary>The <c>Chat</c> configuration section (CONTRACT section 5). Defaults are the contract's.</summary>
+/// <summary>The <c>Chat</c> configuration section; keys and defaults are listed in the README and docs/protocol.md.</summary>
 public sealed class ChatOptions
 {
     public const string Section = "Chat";
@@ -58,4 +58,26 @@ public sealed class GatewayOptions
     public int Port { get; set; } = 5555;
     public int MaxConnectionsPerAddress { get; set; } = 100;
     public int MenuIdleSeconds { get; set; } = 300;
+
+    /// <summary>A peer gone without closing (no data, no acknowledgements) is closed within about this time; 0 leaves the OS defaults.</summary>
+    public int DeadPeerSeconds { get; set; } = 120;
+
+    /// <summary>A second port speaking the same dialogue inside TLS; 0 = off.</summary>
+    public int TlsPort { get; set; }
+
+    /// <summary>Every connection must begin with a PROXY protocol header from a known proxy (Chat:Security:KnownProxies).</summary>
+    public bool ProxyProtocol { get; set; }
+
+    public CertificateOptions Certificate { get; set; } = new();
+}
+
+/// <summary>The TLS port's certificate: a PEM file with its PEM key, or a PFX file. Checked for renewal on disk.</summary>
+public sealed class CertificateOptions
+{
+    public string? Path { get; set; }
+    public string? KeyPath { get; set; }
+    public string? Password { get; set; }
+
+    /// <summary>How often the files are checked for a renewed certificate.</summary>
+    public int ReloadCheckSeconds { get; set; } = 30;
 }

@@ -18,6 +18,7 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddSingleton<ChatMetrics>();
+        services.AddSingleton<SlowReceiverPolicy>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<RejoinTokens>();
         services.AddSingleton<LocalMemberships>();
@@ -65,6 +66,9 @@ internal sealed class ChatOptionsValidation : IValidateOptions<ChatOptions>
         AtLeast(o.Gateway.Port, 0, "Chat:Gateway:Port");
         AtLeast(o.Gateway.MaxConnectionsPerAddress, 1, "Chat:Gateway:MaxConnectionsPerAddress");
         AtLeast(o.Gateway.MenuIdleSeconds, 1, "Chat:Gateway:MenuIdleSeconds");
+        AtLeast(o.Gateway.DeadPeerSeconds, 0, "Chat:Gateway:DeadPeerSeconds");
+        AtLeast(o.Gateway.TlsPort, 0, "Chat:Gateway:TlsPort");
+        AtLeast(o.Gateway.Certificate.ReloadCheckSeconds, 0, "Chat:Gateway:Certificate:ReloadCheckSeconds");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

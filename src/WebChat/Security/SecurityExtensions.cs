@@ -14,6 +14,8 @@ public static class SecurityExtensions
     public static IServiceCollection AddChatSecurity(this IServiceCollection services)
     {
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section);
+        services.AddSingleton(sp => KnownProxies.From(sp.GetRequiredService<IConfiguration>()));
+        services.AddTransient<IStartupFilter, ForwardedHeadersStartup>();
         services.AddCors();
         services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>()
             .Configure<IOptions<SecurityOptions>>((cors, security) =>

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace WebChat.Bench.Adapters;
 
 /// <summary>
-/// CONTRACT section 3, the seed's menu dialogue: menu, "2" + name + password creates a group
+/// The TCP door's dialogue (docs/protocol.md), the seed's menu: menu, "2" + name + password creates a group
 /// ("The id of the group is:N"), "1" + name + id + password joins it. Chat lines end with "\n".
 /// Works against the seed server too when the dialogue inputs carry no line terminator
 /// (--eol none): the seed compares each recv() chunk with "1"/"2" literally.

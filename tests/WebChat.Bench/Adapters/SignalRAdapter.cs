@@ -6,12 +6,12 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace WebChat.Bench.Adapters;
 
-/// <summary>The contract's hub messages as a client sees them (CONTRACT section 2).</summary>
+/// <summary>The hub's messages as a client sees them (docs/protocol.md, the SignalR hub).</summary>
 public sealed record ChatMessage(long Id, int GroupId, string Sender, string Text, DateTime SentAt);
 public sealed record JoinedGroup(int GroupId, string UserName, string[] Members, ChatMessage[] History, string RejoinToken);
 
 /// <summary>
-/// CONTRACT section 2: the SignalR hub at /hubs/chat over WebSockets (negotiation skipped), JSON or
+/// The SignalR hub at /hubs/chat (docs/protocol.md) over WebSockets (negotiation skipped), JSON or
 /// MessagePack. CreateGroup/JoinGroup are awaited invocations; a chat message is a fire-and-forget
 /// <c>SendAsync("SendMessage", groupId, text)</c>, so the sender stays open-loop (awaiting the stored
 /// message would make every sender wait a round trip per message).

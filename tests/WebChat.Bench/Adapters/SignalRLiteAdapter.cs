@@ -8,7 +8,7 @@ using MessagePack;
 namespace WebChat.Bench.Adapters;
 
 /// <summary>
-/// The same hub conversation as <see cref="SignalRAdapter"/> (CONTRACT section 2, WebSockets with
+/// The same hub conversation as <see cref="SignalRAdapter"/> (docs/protocol.md, WebSockets with
 /// negotiation skipped, JSON or MessagePack), but speaking the SignalR hub protocol itself over a
 /// bare <see cref="ClientWebSocket"/> instead of through HubConnection. HubConnection binds every
 /// received invocation to typed objects (a ChatMessage with its strings and DateTime per delivery)

@@ -4,7 +4,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace WebChat.Browser.Tests.EndToEnd;
 
-/// <summary>A browser user and a raw-socket user of the TCP gateway in one group (CONTRACT sections 3 and 4).</summary>
+/// <summary>A browser user and a raw-socket user of the TCP gateway in one group (docs/protocol.md: the TCP door and the page).</summary>
 public sealed class TerminalUserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     [Fact]

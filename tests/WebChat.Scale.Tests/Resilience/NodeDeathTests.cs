@@ -15,7 +15,7 @@ public class NodeDeathTests
         const int ttlSeconds = 2;
         await using var cluster = await Cluster.StartAsync(nodes: 2,
             new Dictionary<string, string?> { ["Chat:Redis:PresenceTtlSeconds"] = ttlSeconds.ToString() });
-        await using var doomed = await NodeProcess.StartAsync(Cluster.Settings(cluster.Redis, ttlSeconds));
+        await using var doomed = await NodeProcess.StartBuiltAsync(Cluster.Settings(cluster.Redis, ttlSeconds));
         await using var hadas = await ChatClient.ConnectAsync(cluster[0]);
         await using var shoham = await ChatClient.ConnectAsync(cluster[1]);
         await using var ghost = await ConnectAsync(doomed.BaseAddress);

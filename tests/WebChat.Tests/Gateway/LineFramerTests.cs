@@ -141,7 +141,7 @@ public class LineFramerTests
         return lines;
     }
 
-    private static ReadOnlySequence<byte> Segments(params byte[][] parts)
+    internal static ReadOnlySequence<byte> Segments(params byte[][] parts)
     {
         parts = parts.Where(p => p.Length > 0).ToArray();
         if (parts.Length == 0) return ReadOnlySequence<byte>.Empty;

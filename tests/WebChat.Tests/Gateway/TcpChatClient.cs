@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using System.Text;
@@ -12,7 +14,8 @@ namespace WebChat.Tests.Gateway;
 /// <summary>
 /// A raw TCP client of the gateway, like nc: it sends bytes (with or without a newline) and collects
 /// what the server sends as lines, which a test awaits with bounded timeouts. It can connect to any port
-/// (the gateway, a node started as its own process, a fault proxy) from any loopback address.
+/// (the gateway, a node started as its own process, a fault proxy) from any loopback address, in plain TCP or
+/// inside TLS (the gateway's TLS port), or over a socket the test made itself (in another network namespace).
 /// </summary>
 public sealed class TcpChatClient : IAsyncDisposable
 {
@@ -22,19 +25,53 @@ public sealed class TcpChatClient : IAsyncDisposable
         "Hello client, please choose an option: \n 1. Connect to a group chat. \n 2. Create a group chat. \n 3. Exit the server. \n";
 
     private readonly Socket _socket;
+    private readonly Stream? _stream;
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
     private readonly List<string> _seen = [];
     private readonly Task _receiving;
     private volatile bool _stopReading;
 
-    private TcpChatClient(Socket socket)
+    private TcpChatClient(Socket socket, Stream? stream = null)
     {
         _socket = socket;
+        _stream = stream;
         _receiving = Task.Run(ReceiveAsync);
+    }
+
+    /// <summary>The server's certificate, for a client on the TLS port.</summary>
+    public X509Certificate2? RemoteCertificate => (_stream as SslStream)?.RemoteCertificate as X509Certificate2;
+
+    /// <summary>Connects to the TLS port on loopback from <paramref name="from"/>; any server certificate is accepted (the test checks it).</summary>
+    public static async Task<TcpChatClient> ConnectTlsAsync(int port, string from = "127.0.0.1")
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        socket.Bind(new IPEndPoint(IPAddress.Parse(from), 0));
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port)).WaitAsync(DefaultTimeout);
+        var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        }).WaitAsync(DefaultTimeout);
+        return new TcpChatClient(socket, ssl);
+    }
+
+    /// <summary>Connects a socket the test created (say, inside another network namespace) to <paramref name="server"/>.</summary>
+    public static async Task<TcpChatClient> ConnectAsync(Socket socket, EndPoint server)
+    {
+        socket.NoDelay = true;
+        await socket.ConnectAsync(server).WaitAsync(DefaultTimeout);
+        return new TcpChatClient(socket);
     }
 
     /// <summary>True once the server closed the connection (the last line, if any, has been queued).</summary>
     public bool Closed { get; private set; }
+
+    /// <summary>
+    /// Bytes after the last newline when the connection ended (a line cut off by a dropped connection). They are
+    /// not a line: every server text ends with a newline, so a test compares only whole lines.
+    /// </summary>
+    public string Unterminated { get; private set; } = "";
 
     public static int PortOf(WebApplicationFactory<Program> app)
     {
@@ -80,6 +117,12 @@ public sealed class TcpChatClient : IAsyncDisposable
 
     public async Task SendBytesAsync(ReadOnlyMemory<byte> bytes)
     {
+        if (_stream is not null)
+        {
+            await _stream.WriteAsync(bytes);
+            await _stream.FlushAsync();
+            return;
+        }
         while (bytes.Length > 0) bytes = bytes[await _socket.SendAsync(bytes, SocketFlags.None)..];
     }
 
@@ -205,6 +248,10 @@ public sealed class TcpChatClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_stream is not null)
+        {
+            try { await _stream.DisposeAsync(); } catch (IOException) { } catch (SocketException) { }
+        }
         try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
         _socket.Dispose();
         await _receiving.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -220,7 +267,7 @@ public sealed class TcpChatClient : IAsyncDisposable
         {
             while (!_stopReading)
             {
-                var n = await _socket.ReceiveAsync(buffer, SocketFlags.None);
+                var n = _stream is null ? await _socket.ReceiveAsync(buffer, SocketFlags.None) : await _stream.ReadAsync(buffer);
                 if (n == 0) break;
                 var start = 0;
                 for (var i = 0; i < n; i++)
@@ -234,12 +281,12 @@ public sealed class TcpChatClient : IAsyncDisposable
                 pending.AddRange(buffer.AsSpan(start, n - start));
             }
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException) { }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException) { }
         finally
         {
             if (!_stopReading)
             {
-                if (pending.Count > 0) _lines.Writer.TryWrite(Encoding.UTF8.GetString(pending.ToArray()));
+                Unterminated = Encoding.UTF8.GetString(pending.ToArray());
                 Closed = true;
                 _lines.Writer.TryComplete();
             }

@@ -35,6 +35,9 @@ public sealed class CoreHarness : IAsyncDisposable
     public ChatGroups Groups { get; }
     public RecordingSink Sink { get; } = new();
 
+    /// <summary>A service of the core, e.g. its store, to look at its state.</summary>
+    public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
+
     public static Member Caller(string connectionId, string address = "10.0.0.1", Door door = Door.Hub) => new(door, connectionId, address);
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();

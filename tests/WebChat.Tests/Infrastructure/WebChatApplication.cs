@@ -35,7 +35,7 @@ public sealed class WebChatApplication : WebApplicationFactory<Program>
             foreach (var (k, v) in settings) _settings[k] = v;
         // Kestrel on a free loopback port, chosen through the "urls" setting: UseKestrel(0) races with the
         // app's own start and can throw "Addresses cannot be modified after the server has started"
-        // (dotnet/aspnetcore#67714, not fixed in 10.0.15).
+        // (an ASP.NET Core bug, still there in 10.0.15).
         UseKestrel();
     }
 
@@ -57,14 +57,18 @@ public sealed class WebChatApplication : WebApplicationFactory<Program>
         }
     }
 
-    /// <summary>A started SignalR client on WebSockets, like the browser's.</summary>
-    public async Task<HubConnection> ConnectAsync(Action<IHubConnectionBuilder>? configure = null)
+    /// <summary>
+    /// A started SignalR client on WebSockets, like the browser's; <paramref name="via"/> reaches the hub through another
+    /// address (a proxy in front of the app), from the loopback address <paramref name="from"/> (any of 127.0.0.0/8).
+    /// </summary>
+    public async Task<HubConnection> ConnectAsync(Action<IHubConnectionBuilder>? configure = null, Uri? via = null, string? from = null)
     {
         var builder = new HubConnectionBuilder()
-            .WithUrl(new Uri(BaseAddress, "/hubs/chat"), o =>
+            .WithUrl(new Uri(via ?? BaseAddress, "/hubs/chat"), o =>
             {
                 o.Transports = HttpTransportType.WebSockets;
                 o.SkipNegotiation = true;
+                if (from is not null) o.WebSocketFactory = (context, ct) => WebSocketFromAsync(context.Uri, System.Net.IPAddress.Parse(from), ct);
             });
         configure?.Invoke(builder);
         var connection = builder.Build();
@@ -73,4 +77,21 @@ public sealed class WebChatApplication : WebApplicationFactory<Program>
     }
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    private static async ValueTask<System.Net.WebSockets.WebSocket> WebSocketFromAsync(Uri uri, System.Net.IPAddress from, CancellationToken ct)
+    {
+        var handler = new System.Net.Http.SocketsHttpHandler
+        {
+            ConnectCallback = async (context, token) =>
+            {
+                var socket = new System.Net.Sockets.Socket(from.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+                socket.Bind(new System.Net.IPEndPoint(from, 0));
+                await socket.ConnectAsync(context.DnsEndPoint, token);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        var webSocket = new System.Net.WebSockets.ClientWebSocket();
+        await webSocket.ConnectAsync(uri, new System.Net.Http.HttpMessageInvoker(handler), ct);
+        return webSocket;
+    }
 }

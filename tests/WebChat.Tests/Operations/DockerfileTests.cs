@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 using WebChat.Tests.Gateway;
+using WebChat.Tests.Infrastructure;
 
 namespace WebChat.Tests.Operations;
 

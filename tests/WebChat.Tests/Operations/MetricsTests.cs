@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.SignalR;
@@ -21,7 +20,13 @@ public class MetricsTests
     public async Task HubAndTcpLoadMovesTheInstrumentsAndTheyAreExportedAtMetrics()
     {
         await using var app = new WebChatApplication();
-        using var meter = new ChatMeterRecorder(app.Get<IMeterFactory>());
+        using var connections = app.Collect("webchat.connections");
+        using var groups = app.Collect("webchat.groups");
+        using var members = app.Collect("webchat.members");
+        using var accepted = app.Collect("webchat.messages.accepted");
+        using var refused = app.Collect("webchat.messages.refused");
+        using var failures = app.Collect("webchat.password.failures");
+        using var deliveries = app.Collect("webchat.deliveries");
         await using var hadas = await ChatClient.ConnectAsync(app);
         await using var shoham = await ChatClient.ConnectAsync(app);
         await using var terminal = await TcpChatClient.ConnectToMenuAsync(app);
@@ -38,18 +43,18 @@ public class MetricsTests
         await shoham.Heard.TakeAsync(3);  // the terminal's join and its two messages
         for (var i = 0; i < 5; i++) await terminal.ExpectAsync($"Shoham: message {i}\n");
 
-        Assert.Equal(2, meter.Sum("webchat.connections", "door=hub"));
-        Assert.Equal(1, meter.Sum("webchat.connections", "door=tcp"));
-        Assert.Equal(1, meter.Sum("webchat.groups"));
-        Assert.Equal(2, meter.Sum("webchat.members", "door=hub"));
-        Assert.Equal(1, meter.Sum("webchat.members", "door=tcp"));
-        Assert.Equal(5, meter.Sum("webchat.messages.accepted", "door=hub"));
-        await meter.WaitForAsync(2, "webchat.messages.accepted", "door=tcp"); // counted just after the group hears it
-        Assert.Equal(1, meter.Sum("webchat.messages.refused", "reason=too_long"));
-        Assert.Equal(1, meter.Sum("webchat.password.failures", "throttled=False"));
+        Assert.Equal(2, connections.Sum("door=hub"));
+        Assert.Equal(1, connections.Sum("door=tcp"));
+        Assert.Equal(1, groups.Sum());
+        Assert.Equal(2, members.Sum("door=hub"));
+        Assert.Equal(1, members.Sum("door=tcp"));
+        Assert.Equal(5, accepted.Sum("door=hub"));
+        await accepted.WaitForSumAsync(2, "door=tcp"); // counted just after the group hears it
+        Assert.Equal(1, refused.Sum("reason=too_long"));
+        Assert.Equal(1, failures.Sum("throttled=False"));
         // Each event counts once per receiving connection: 1 + 2 joins, 5 messages to Hadas, 2 x 2 from the terminal.
-        Assert.Equal(12, meter.Sum("webchat.deliveries", "door=hub"));
-        Assert.Equal(5, meter.Sum("webchat.deliveries", "door=tcp"));
+        Assert.Equal(12, deliveries.Sum("door=hub"));
+        Assert.Equal(5, deliveries.Sum("door=tcp"));
 
         var exported = await new HttpClient().GetStringAsync(new Uri(app.BaseAddress, "/metrics"));
         Assert.Equal(2, Value(exported, "webchat_connections", "door=\"hub\""));
@@ -67,13 +72,13 @@ public class MetricsTests
         await hadas.Heard.WaitForAsync(h => h is HeardLeft);
         await shoham.LeaveGroup(g);
         await hadas.LeaveGroup(g);
-        Assert.Equal(0, meter.Sum("webchat.groups"));
-        Assert.Equal(0, meter.Sum("webchat.members", "door=hub"));
-        await meter.WaitForAsync(0, "webchat.members", "door=tcp");
+        Assert.Equal(0, groups.Sum());
+        Assert.Equal(0, members.Sum("door=hub"));
+        await members.WaitForSumAsync(0, "door=tcp");
         await terminal.DisposeAsync();
         await shoham.DisposeAsync();
-        await meter.WaitForAsync(0, "webchat.connections", "door=tcp");
-        await meter.WaitForAsync(1, "webchat.connections", "door=hub");
+        await connections.WaitForSumAsync(0, "door=tcp");
+        await connections.WaitForSumAsync(1, "door=hub");
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using WebChat.Groups;
 using WebChat.Tests.Gateway;
+using WebChat.Tests.Infrastructure;
 
 namespace WebChat.Tests.Operations;
 
