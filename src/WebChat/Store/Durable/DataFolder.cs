@@ -12,7 +12,7 @@ public sealed class DataFolder
 
     public string Path { get; }
 
-    /// <summary>SQLite's <c>synchronous</c> setting for the journal (README "Restarts" says why FULL).</summary>
+    /// <summary>SQLite's <c>synchronous</c> setting for the journal (docs/operations.md, "The data path", says why FULL).</summary>
     public string Synchronous { get; init; } = "FULL";
 
     /// <summary>Makes the folder (relative paths are under <paramref name="contentRoot"/>) and proves it can be written, or says why not.</summary>

@@ -4,7 +4,7 @@ using WebChat.Groups;
 namespace WebChat.Store.Durable;
 
 /// <summary>
-/// Keeps the in-memory store across restarts (README "Restarts"). At start, before the doors
+/// Keeps the in-memory store across restarts (docs/operations.md, "The data path"). At start, before the doors
 /// open, it reads the groups back into the store and keeps their members for the reconnect grace. While
 /// the node runs, a background writer takes the changed groups every <see cref="Interval"/> and writes them
 /// in one transaction: nothing on the delivery path waits for the disk. On a graceful stop the members stay
