@@ -5,6 +5,7 @@
 #   scripts/bench-server.sh                 # HTTP 127.0.0.1:8080, TCP gateway 5555, pinned to CPU 0
 #   scripts/bench-server.sh --stop          # stop the one this script started (by its recorded PID)
 # Env: HTTP_PORT (8080)  TCP_PORT (5555)  SERVER_CPUS (0; empty = not pinned)
+#      DEFAULT_LIMITS (0; 1 = keep every limit at its default, for scripts/attack.sh)
 #      BUILD (1: build Release first)  STATE_DIR (/tmp/webchat-bench): pid file and server log
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,8 +38,13 @@ if [[ -n "${SERVER_CPUS-0}" ]]; then pin=(taskset -c "${SERVER_CPUS-0}"); fi
   cd src/WebChat
   export ASPNETCORE_URLS="http://127.0.0.1:$http" ASPNETCORE_ENVIRONMENT=Production
   export Chat__Gateway__Port="$tcp"
-  export Chat__Limits__MessagesPerSecond=1000000 Chat__Limits__MessageBurst=1000000
-  export Chat__Limits__PasswordFailuresPerMinute=1000000 Chat__Gateway__MaxConnectionsPerAddress=100000
+  if [[ "${DEFAULT_LIMITS:-0}" != 1 ]]; then
+    export Chat__Limits__MessagesPerSecond=1000000 Chat__Limits__MessageBurst=1000000
+    export Chat__Limits__PasswordFailuresPerMinute=1000000 Chat__Gateway__MaxConnectionsPerAddress=100000
+    # The load generator is one client address that opens thousands of connections and groups.
+    export Chat__Limits__JoinsPerMinute=1000000 Chat__Limits__GroupsPerAddress=1000000
+    export Chat__Limits__HubConnectionsPerAddress=1000000 Chat__Limits__MaxGroups=1000000
+  fi
   exec "${pin[@]}" "$app"
 ) >"$state/webchat.log" 2>&1 &
 pid=$!

@@ -17,10 +17,14 @@ dotnet build tests/WebChat.Soak -c Release -nologo -clp:ErrorsOnly
 
 echo "== starting the server (log: $out/server.log)"
 # Port 0 for both doors: the server picks free ports and logs them. The soak's churners all come from
-# 127.0.0.1, so the per-address connection limit is raised through its own key (the only way a limit is raised).
+# 127.0.0.1, so the per-address limits (connections, joins a minute, live groups) are raised through
+# their own keys (the only way a limit is raised).
 ASPNETCORE_URLS=http://127.0.0.1:0 \
 Chat__Gateway__Port=0 \
 Chat__Gateway__MaxConnectionsPerAddress=1000 \
+Chat__Limits__HubConnectionsPerAddress=1000 \
+Chat__Limits__JoinsPerMinute=1000000 \
+Chat__Limits__GroupsPerAddress=100000 \
   dotnet src/WebChat/bin/Release/net10.0/WebChat.dll >"$out/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT

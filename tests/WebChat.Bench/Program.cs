@@ -7,6 +7,8 @@ using WebChat.Bench.Adapters;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
+if (args.Length > 0 && args[0] == "attack") return await Attack.RunAsync(args[1..]);
+
 Options o;
 try { o = Options.Parse(args); }
 catch (HelpRequested) { Console.WriteLine(Options.Usage); return 0; }

@@ -4,7 +4,7 @@ namespace WebChat.Gateway;
 
 public static class GatewayExtensions
 {
-    /// <summary>The legacy TCP gateway (CONTRACT section 3): hosted service and its door sink, beside the hub's.</summary>
+    /// <summary>The legacy TCP gateway (docs/protocol.md, "The TCP door"): hosted service and its door sink, beside the hub's.</summary>
     public static IServiceCollection AddChatGateway(this IServiceCollection services)
     {
         services.AddSingleton<GatewayEndpoint>();

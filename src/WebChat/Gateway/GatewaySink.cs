@@ -6,7 +6,7 @@ namespace WebChat.Gateway;
 /// <summary>
 /// The gateway's door sink (docs/architecture.md). A TCP session enters a group's local list at its own
 /// Joined event and leaves it at its own Left event, so after the join's history it gets exactly the later
-/// events. Each event is encoded once as the contract's line and the same bytes go on every local TCP
+/// events. Each event is encoded once as its dialogue line and the same bytes go on every local TCP
 /// member's queue, except the connection that caused it. A member that cannot keep up is dropped; nobody waits.
 /// </summary>
 public sealed class GatewaySink(GatewaySessions sessions, ChatMetrics metrics) : IGroupEventSink

@@ -14,7 +14,7 @@ public enum LineStatus
 }
 
 /// <summary>
-/// The gateway's framing (CONTRACT section 3) as pure functions over the bytes received so far.
+/// The gateway's framing (docs/protocol.md, "The TCP door") as pure functions over the bytes received so far.
 /// A line ends at LF and a CR before it is dropped; a line over <see cref="MaxLineBytes"/> is discarded
 /// up to its LF, so at most one line's worth of bytes is ever buffered.
 /// </summary>

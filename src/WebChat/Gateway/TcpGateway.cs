@@ -10,13 +10,13 @@ using WebChat.Security;
 namespace WebChat.Gateway;
 
 /// <summary>
-/// The legacy TCP door: accepts on Kestrel's socket transport (pipes and pooled memory) on the plain port and,
+/// The legacy TCP door (docs/protocol.md): accepts on Kestrel's socket transport (pipes and pooled memory) on the plain port and,
 /// when configured, the TLS port; sets each connection up at the network edge (<see cref="GatewayEdge"/>: dead-peer
 /// detection, the PROXY header, TLS), runs one <see cref="TcpSession"/> per connection, limits connections per
 /// client address, and on shutdown tells every connected user before closing its socket.
 /// </summary>
 public sealed class TcpGateway(
-    ChatGroups groups, GatewaySessions sessions, GatewayEndpoint endpoint, ChatMetrics metrics,
+    ChatGroups groups, GatewaySessions sessions, GatewayEndpoint endpoint, ChatMetrics metrics, SlowReceiverPolicy slowReceivers,
     IOptions<ChatOptions> options, IOptions<HostOptions> hostOptions, KnownProxies proxies, TimeProvider time,
     ILoggerFactory loggerFactory, IServiceProvider services) : BackgroundService
 {
@@ -171,7 +171,7 @@ public sealed class TcpGateway(
             }
             GatewayLog.Opened(_log, member.ConnectionId, shown);
             metrics.ConnectionOpened(Door.Tcp);
-            var session = new TcpSession(connection, member, groups, sessions, metrics, _options, time, _log);
+            var session = new TcpSession(connection, member, groups, sessions, slowReceivers, _options, time, _log);
             try
             {
                 await session.RunAsync();

@@ -28,7 +28,7 @@ public enum ChatError
     InvalidTarget,
 }
 
-/// <summary>A refusal by the core, in plain words. Doors translate it (a HubException, a contract line).</summary>
+/// <summary>A refusal by the core, in plain words. Doors translate it (a HubException with its kind, a line of the TCP dialogue).</summary>
 public sealed class ChatException(ChatError error, string message) : Exception(message)
 {
     public ChatError Error { get; } = error;

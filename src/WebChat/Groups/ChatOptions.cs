@@ -1,6 +1,6 @@
 namespace WebChat.Groups;
 
-/// <summary>The <c>Chat</c> configuration section (CONTRACT section 5). Defaults are the contract's.</summary>
+/// <summary>The <c>Chat</c> configuration section; keys and defaults are listed in the README and docs/protocol.md.</summary>
 public sealed class ChatOptions
 {
     public const string Section = "Chat";

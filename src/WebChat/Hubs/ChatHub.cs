@@ -7,8 +7,10 @@ namespace WebChat.Hubs;
 /// The SignalR door at /hubs/chat (docs/protocol.md). It only maps methods to the core: the rules live in
 /// <see cref="ChatGroups"/>, and <see cref="RefusalFilter"/> turns refusals into HubExceptions.
 /// </summary>
-public sealed class ChatHub(ChatGroups groups, ChatMetrics metrics, ILogger<ChatHub> log) : Hub<IChatClient>
+public sealed class ChatHub(ChatGroups groups, ChatMetrics metrics, ILogger<ChatHub> log, TimeProvider time) : Hub<IChatClient>
 {
+    private const string PaceKey = "webchat.pace";
+
     public Task<JoinedGroup> CreateGroup(string userName, string password) =>
         groups.CreateAsync(Caller, userName, password, Aborted);
 
@@ -20,9 +22,18 @@ public sealed class ChatHub(ChatGroups groups, ChatMetrics metrics, ILogger<Chat
 
     public Task LeaveGroup(int groupId) => groups.LeaveAsync(Caller, groupId, Aborted);
 
-    public Task<ChatMessage?> SendMessage(int groupId, string text) => groups.SendAsync(Caller, groupId, text, Aborted);
+    public async Task<ChatMessage?> SendMessage(int groupId, string text)
+    {
+        var message = await groups.SendAsync(Caller, groupId, text, Aborted);
+        if (message is null) await PaceAsync(); // an ignored blank message
+        return message;
+    }
 
-    public Task<IReadOnlyList<GroupSummary>> ListGroups() => groups.ListAsync(Aborted);
+    public async Task<IReadOnlyList<GroupSummary>> ListGroups()
+    {
+        await PaceAsync();
+        return await groups.ListAsync(Aborted);
+    }
 
     public Task RemoveMember(int groupId, string userName) => groups.RemoveMemberAsync(Caller, groupId, userName, Aborted);
 
@@ -46,6 +57,19 @@ public sealed class ChatHub(ChatGroups groups, ChatMetrics metrics, ILogger<Chat
 
     private CancellationToken Aborted => Context.ConnectionAborted;
 
+    /// <summary>
+    /// The calls that are never refused (ListGroups, a blank message, which is ignored) are answered at most four
+    /// times a second per connection, as refusals are (<see cref="RefusalFilter.Delay"/>): a loop of them waits
+    /// its turn instead of taking a core. A connection's calls run one at a time, so its next turn needs no lock.
+    /// </summary>
+    private async Task PaceAsync()
+    {
+        var now = time.GetUtcNow();
+        var turn = Context.Items.TryGetValue(PaceKey, out var next) && next is DateTimeOffset t && t > now ? t : now;
+        Context.Items[PaceKey] = turn + RefusalFilter.Delay;
+        if (turn > now) await Task.Delay(turn - now, time, Aborted);
+    }
+
     private Member Caller => new(Door.Hub, Context.ConnectionId,
         Context.GetHttpContext() is { } http ? AddressOf(http) : "unknown");
 
@@ -59,12 +83,24 @@ public sealed class ChatHub(ChatGroups groups, ChatMetrics metrics, ILogger<Chat
 /// A refusal is not an error of the server: SignalR's own "Failed to invoke hub method" log is silenced in
 /// appsettings, so anything else that fails is logged here instead.
 /// </summary>
-public sealed class RefusalFilter(ILogger<RefusalFilter> log) : IHubFilter
+public sealed class RefusalFilter(ILogger<RefusalFilter> log, TimeProvider time) : IHubFilter
 {
+    /// <summary>
+    /// How long a refusal waits before it is answered. A connection's calls run one at a time, so a client that
+    /// loops on a refused call (a taken name, a used-up allowance, a full connection, a flood) gets at most four
+    /// answers a second instead of as many as the server can turn out, each of which costs about as much as a
+    /// message; a person does not notice a quarter of a second.
+    /// </summary>
+    public static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(250);
+
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
     {
         try { return await next(context); }
-        catch (ChatException e) { throw new HubException(Describe(e)); }
+        catch (ChatException e)
+        {
+            await Task.Delay(Delay, time, context.Context.ConnectionAborted).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw new HubException(Describe(e));
+        }
         catch (Exception e) when (e is not OperationCanceledException and not HubException)
         {
             HubLog.Failed(log, e, context.HubMethodName, context.Context.ConnectionId);

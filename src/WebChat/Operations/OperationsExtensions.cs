@@ -14,7 +14,7 @@ public static class OperationsExtensions
     private static readonly string[] Meters =
         [ChatMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Http.Connections", "System.Runtime"];
 
-    /// <summary>Metrics export, request logging, log correlation and graceful shutdown (issue 6).</summary>
+    /// <summary>Metrics export, request logging, log correlation and graceful shutdown (docs/operations.md).</summary>
     public static WebApplicationBuilder AddChatOperations(this WebApplicationBuilder builder)
     {
         var services = builder.Services;

@@ -2,7 +2,7 @@ namespace WebChat.Pages;
 
 public static class UiExtensions
 {
-    /// <summary>The browser door: Razor Pages at / over the SignalR hub (CONTRACT section 4).</summary>
+    /// <summary>The browser door: Razor Pages at / over the SignalR hub (docs/protocol.md, "The page at /").</summary>
     public static IServiceCollection AddChatUi(this IServiceCollection services)
     {
         services.AddRazorPages();

@@ -50,13 +50,17 @@ public sealed class ReconnectTests(BrowserFixture browser) : IClassFixture<Brows
     [Fact]
     public async Task AfterTheGracePeriodThePageSaysSoAndReturnsToTheLobby()
     {
-        await using var app = new WebChatApplication(new Dictionary<string, string?> { ["Chat:ReconnectGraceSeconds"] = "1" });
+        var clock = new FakeClock();
+        await using var app = new WebChatApplication(services: clock.Install);
         await using var page = await browser.OpenAsync(app.BaseAddress);
         var groupId = await page.CreateGroupAsync("Lior", "pw");
         await using var friend = await ChatClient.ConnectAsync(app);
         await friend.JoinGroup(groupId, "Maya", "pw");
 
         await page.Page.GotoAsync("about:blank");
+        var grace = TimeSpan.FromSeconds(30);
+        await clock.WaitUntilArmedAsync(grace);
+        clock.Advance(grace);
         await friend.Heard.WaitForAsync(h => h is HeardLeft { UserName: "Lior" });
         await page.GotoAsync();
 

@@ -8,6 +8,10 @@ public abstract record Heard;
 public sealed record HeardMessage(ChatMessage Message) : Heard;
 public sealed record HeardJoined(int GroupId, string UserName) : Heard;
 public sealed record HeardLeft(int GroupId, string UserName) : Heard;
+public sealed record HeardRemovedFromGroup(int GroupId, string By) : Heard;
+public sealed record HeardMemberRemoved(int GroupId, string UserName, string By) : Heard;
+public sealed record HeardPasswordChanged(int GroupId, string By) : Heard;
+public sealed record HeardOwnerChanged(int GroupId, string Owner) : Heard;
 
 /// <summary>A real SignalR client of /hubs/chat with typed calls and a log of everything it heard.</summary>
 public sealed class ChatClient : IAsyncDisposable
@@ -15,18 +19,28 @@ public sealed class ChatClient : IAsyncDisposable
     public HubConnection Connection { get; }
     public EventLog<Heard> Heard { get; } = new();
 
-    private ChatClient(HubConnection connection)
+    private ChatClient(HubConnection connection, bool moderation)
     {
         Connection = connection;
         connection.On<ChatMessage>("MessageReceived", m => Heard.Add(new HeardMessage(m)));
         connection.On<int, string>("MemberJoined", (g, n) => Heard.Add(new HeardJoined(g, n)));
         connection.On<int, string>("MemberLeft", (g, n) => Heard.Add(new HeardLeft(g, n)));
+        if (!moderation) return;
+        connection.On<int, string>("RemovedFromGroup", (g, by) => Heard.Add(new HeardRemovedFromGroup(g, by)));
+        connection.On<int, string, string>("MemberRemoved", (g, n, by) => Heard.Add(new HeardMemberRemoved(g, n, by)));
+        connection.On<int, string>("PasswordChanged", (g, by) => Heard.Add(new HeardPasswordChanged(g, by)));
+        connection.On<int, string>("OwnerChanged", (g, owner) => Heard.Add(new HeardOwnerChanged(g, owner)));
     }
 
+    /// <summary>
+    /// A connected client; <paramref name="via"/> reaches the hub through another address (a proxy), from the
+    /// loopback address <paramref name="from"/> when given. With <paramref name="moderation"/> it also hears the
+    /// owner's events (removals, password and owner changes).
+    /// </summary>
     public static async Task<ChatClient> ConnectAsync(WebChatApplication app, Action<IHubConnectionBuilder>? configure = null,
-        Uri? via = null, string? from = null)
+        Uri? via = null, string? from = null, bool moderation = false)
     {
-        var client = new ChatClient(await app.ConnectAsync(configure, via, from).ConfigureAwait(false));
+        var client = new ChatClient(await app.ConnectAsync(configure, via, from).ConfigureAwait(false), moderation);
         return client;
     }
 
@@ -43,6 +57,12 @@ public sealed class ChatClient : IAsyncDisposable
 
     public Task<ChatMessage?> Send(int groupId, string text) =>
         Connection.InvokeAsync<ChatMessage?>("SendMessage", groupId, text);
+
+    public Task RemoveMember(int groupId, string userName) => Connection.InvokeAsync("RemoveMember", groupId, userName);
+
+    public Task ChangePassword(int groupId, string newPassword) => Connection.InvokeAsync("ChangePassword", groupId, newPassword);
+
+    public Task TransferOwnership(int groupId, string userName) => Connection.InvokeAsync("TransferOwnership", groupId, userName);
 
     public Task<GroupSummary[]> ListGroups() => Connection.InvokeAsync<GroupSummary[]>("ListGroups");
 

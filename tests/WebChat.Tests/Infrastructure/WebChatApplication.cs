@@ -33,7 +33,7 @@ public sealed class WebChatApplication : WebApplicationFactory<Program>
             foreach (var (k, v) in settings) _settings[k] = v;
         // Kestrel on a free loopback port, chosen through the "urls" setting: UseKestrel(0) races with the
         // app's own start and can throw "Addresses cannot be modified after the server has started"
-        // (dotnet/aspnetcore#67714, not fixed in 10.0.15).
+        // (an ASP.NET Core bug, still there in 10.0.15).
         UseKestrel();
     }
 
