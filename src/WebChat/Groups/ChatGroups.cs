@@ -318,9 +318,10 @@ public sealed class ChatGroups : IDisposable
     }
 
     /// <summary>
-    /// The throttle check, the name check (a name held by a TCP member waiting to be taken back passes, for a TCP caller), the hash comparison and the failure count run as one step per client
+    /// The throttle check, the name check, the hash comparison and the failure count run as one step per client
     /// address (striped locks), so parallel guesses from one address cannot slip past the allowance. Nothing is
-    /// hashed for a throttled address, an unknown group or a name that is taken.
+    /// hashed for a throttled address, an unknown group or a name that is taken, unless a TCP caller names a TCP
+    /// member waiting to be taken back (Reclaim: the password decides).
     /// </summary>
     private async Task<(GroupSecret Secret, bool Reclaim)> CheckPasswordAsync(Member caller, int groupId, string name, string password,
         CancellationToken ct)
