@@ -7,6 +7,7 @@
 # Env: HTTP_PORT (8080)  TCP_PORT (5555)  SERVER_CPUS (0; empty = not pinned)
 #      DEFAULT_LIMITS (0; 1 = keep every limit at its default, for scripts/attack.sh)
 #      BUILD (1: build Release first)  STATE_DIR (/tmp/webchat-bench): pid file and server log
+#      DATA_PATH ($STATE_DIR/data, emptied at each start: the journal of groups; empty = memory only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 state="${STATE_DIR:-/tmp/webchat-bench}"
@@ -32,12 +33,14 @@ if [[ "${BUILD:-1}" == 1 ]]; then
   dotnet build src/WebChat/WebChat.csproj -c Release -nologo -v q -clp:ErrorsOnly >&2
 fi
 app="$PWD/src/WebChat/bin/Release/net10.0/WebChat"
+data="${DATA_PATH-$state/data}"
+if [[ -n "$data" ]]; then rm -rf "$data"; fi
 pin=()
 if [[ -n "${SERVER_CPUS-0}" ]]; then pin=(taskset -c "${SERVER_CPUS-0}"); fi
 (
   cd src/WebChat
   export ASPNETCORE_URLS="http://127.0.0.1:$http" ASPNETCORE_ENVIRONMENT=Production
-  export Chat__Gateway__Port="$tcp"
+  export Chat__Gateway__Port="$tcp" Chat__DataPath="$data"
   if [[ "${DEFAULT_LIMITS:-0}" != 1 ]]; then
     export Chat__Limits__MessagesPerSecond=1000000 Chat__Limits__MessageBurst=1000000
     export Chat__Limits__PasswordFailuresPerMinute=1000000 Chat__Gateway__MaxConnectionsPerAddress=100000

@@ -10,6 +10,9 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v haproxy >/dev/null 2>&1 || need+=(haproxy)        # the reverse proxy in front of both doors
 command -v openssl >/dev/null 2>&1 || need+=(openssl)        # s_client on the gateway's TLS port
 command -v ip >/dev/null 2>&1 || need+=(iproute2)            # network namespaces for the dead-peer tests
+# The Unicode conformance test of the name rules reads NormalizationTest.txt.bz2 of the tables' Unicode version.
+[ -f /usr/share/unicode/NormalizationTest.txt.bz2 ] || need+=(unicode-data)
+command -v bzcat >/dev/null 2>&1 || need+=(bzip2)
 command -v ngircd >/dev/null 2>&1 || true   # the benchmark's anchor, not needed by the tests
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]} (apt-get)"
@@ -18,7 +21,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-echo "== npm ci (the SignalR browser client)"
+echo "== npm ci (the SignalR browser client; axe-core for the browser tests; Lighthouse for scripts/lighthouse.sh)"
 npm ci --no-audit --no-fund --loglevel=error
 
 echo "== dotnet build"

@@ -7,7 +7,7 @@ scripts nor Default_Ignorable_Code_Point; so the app carries this table, derived
 
 Source: Debian's package unicode-data (apt-get install unicode-data), files under /usr/share/unicode/:
   UnicodeData.txt                 decompositions (canonical and compatibility), canonical combining classes
-  DerivedNormalizationProps.txt   Full_Composition_Exclusion
+  DerivedNormalizationProps.txt   Full_Composition_Exclusion, NFKC_Quick_Check
   CaseFolding.txt                 full case folding (status C and F)
   Scripts.txt                     Script
   DerivedCoreProperties.txt       Default_Ignorable_Code_Point
@@ -90,6 +90,13 @@ for f in lines("DerivedNormalizationProps.txt"):
     if f[1] == "Full_Composition_Exclusion":
         a, b = span(f[0])
         exclusions.update(range(a, b + 1))
+# NFKC_Quick_Check No or Maybe, merged: text without these (and in canonical order) is already NFKC.
+not_quick = []
+for a, b in sorted(span(f[0]) for f in lines("DerivedNormalizationProps.txt") if f[1] == "NFKC_QC"):
+    if not_quick and not_quick[-1][1] + 1 == a:
+        not_quick[-1] = (not_quick[-1][0], b)
+    else:
+        not_quick.append((a, b))
 compose = sorted((seq[0], seq[1], cp) for cp, seq in canonical.items() if len(seq) == 2 and cp not in exclusions)
 
 fold = {}
@@ -121,7 +128,8 @@ with open(out_path, "w", encoding="utf-8", newline="\n") as out:
     out.write("# Derived (modified) from the Unicode Character Database by scripts/unicode/generate-tables.py; do not edit.\n")
     out.write("# Sections: @ccc (range class), @decompose (code point, full compatibility decomposition, canonically ordered),\n")
     out.write("# @compose (first second composite: primary composites), @fold (full case folding), @script (range script),\n")
-    out.write("# @ignorable (Default_Ignorable_Code_Point ranges). Hexadecimal code points.\n#\n")
+    out.write("# @ignorable (Default_Ignorable_Code_Point ranges), @nfkcqc (ranges whose NFKC_Quick_Check is No or Maybe).\n")
+    out.write("# Hexadecimal code points.\n#\n")
     for line in licence.rstrip().splitlines():
         out.write(("# " + line.rstrip()).rstrip() + "\n")
     out.write("@ccc\n")
@@ -148,5 +156,8 @@ with open(out_path, "w", encoding="utf-8", newline="\n") as out:
     out.write("@ignorable\n")
     for a, b in ignorable:
         out.write(f"{rng(a, b)}\n")
+    out.write("@nfkcqc\n")
+    for a, b in not_quick:
+        out.write(f"{rng(a, b)}\n")
 print(f"wrote {out_path}: Unicode {ucd_version}, {len(runs)} ccc runs, {len(nfkd)} decompositions, "
-      f"{len(compose)} compositions, {len(fold)} foldings, {len(merged)} script ranges, {len(ignorable)} ignorable ranges")
+      f"{len(compose)} compositions, {len(fold)} foldings, {len(merged)} script ranges, {len(ignorable)} ignorable ranges, {len(not_quick)} quick-check ranges")

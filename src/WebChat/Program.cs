@@ -5,6 +5,7 @@ using WebChat.Hubs;
 using WebChat.Operations;
 using WebChat.Pages;
 using WebChat.Security;
+using WebChat.Store.Durable;
 using WebChat.Store.Redis;
 
 // Before anything touches the shared array pool (see RuntimeTuning)
@@ -30,11 +31,14 @@ try
     // Scale-out: the Redis store when ConnectionStrings:Redis is set
     builder.AddChatRedis();
 
+    // Without Redis: the groups kept under Chat:DataPath across restarts (before the doors, so they stop after it)
+    builder.AddChatDurability();
+
     // The TCP gateway for legacy clients
     builder.Services.AddChatGateway();
 
     // The browser UI, its security headers and the hub's allowed origins
-    builder.Services.AddChatUi();
+    builder.AddChatUi();
     builder.Services.AddChatSecurity();
 
     // Metrics, request logging, shutdown

@@ -69,7 +69,7 @@ public sealed class GatewayCertificate
                 Volatile.Write(ref _current, renewed);
                 GatewayLog.CertificateReloaded(_log, renewed.TargetCertificate.Subject, renewed.TargetCertificate.NotAfter);
             }
-            catch (InvalidOperationException ex)
+            catch (Exception ex) when (ex is InvalidOperationException or System.Security.Cryptography.CryptographicException)
             {
                 GatewayLog.CertificateNotReloaded(_log, ex.Message);
             }

@@ -62,19 +62,22 @@ internal sealed class GatewayEdge(GatewayOptions options, KnownProxies proxies, 
     /// <summary>
     /// Keepalive probes after half the time of silence, and TCP_USER_TIMEOUT at the whole time: a peer that neither
     /// answers probes (a quiet connection) nor acknowledges data (a busy one) is closed by the kernel, the read
-    /// fails, and the session ends as for any dropped connection.
+    /// fails, and the session ends as for any dropped connection. Linux closes a quiet connection at the first
+    /// unanswered probe past the user timeout, so probes a twelfth of the time apart end it at most that late;
+    /// a live peer answers the first probe and costs one probe per half the time of silence.
     /// </summary>
     internal static void DetectDeadPeer(Socket socket, int seconds)
     {
         if (seconds <= 0) return;
         var idle = Math.Max(1, seconds / 2);
-        var interval = Math.Max(1, (seconds - idle) / 3);
+        var interval = Math.Max(1, seconds / 12);
+        var probes = Math.Max(1, (seconds - idle + interval - 1) / interval); // where there is no user timeout
         try
         {
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
             socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, idle);
             socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, interval);
-            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, probes);
             if (OperatingSystem.IsLinux())
             {
                 var ms = checked((uint)seconds * 1000);

@@ -18,9 +18,6 @@ internal static partial class GatewayLog
     [LoggerMessage(204, LogLevel.Warning, "Connection refused: tcp from {Address} already has {Limit} connections (Chat:Gateway:MaxConnectionsPerAddress)")]
     public static partial void TooManyConnections(ILogger log, string address, int limit);
 
-    [LoggerMessage(205, LogLevel.Warning, "Slow receiver dropped: tcp {ConnectionId} from {Address} had {UnsentBytes} bytes unsent (Chat:Limits:MaxUnsentBytes)")]
-    public static partial void SlowReceiver(ILogger log, string connectionId, string address, long unsentBytes);
-
     [LoggerMessage(206, LogLevel.Information, "Closing a connection idle in the menu for {Seconds} s (Chat:Gateway:MenuIdleSeconds)")]
     public static partial void IdleClosed(ILogger log, int seconds);
 

@@ -5,9 +5,10 @@ namespace WebChat.Gateway;
 
 /// <summary>
 /// The gateway's door sink (docs/architecture.md). A TCP session enters a group's local list at its own
-/// Joined event and leaves it at its own Left event, so after the join's history it gets exactly the later
-/// events. Each event is encoded once as its dialogue line and the same bytes go on every local TCP
-/// member's queue, except the connection that caused it. A member that cannot keep up is dropped; nobody waits.
+/// Joined event (or Attached, when it takes back a member kept across a restart) and leaves it at its own
+/// Left event, so after the join's history it gets exactly the later events. Each event is encoded once as its
+/// dialogue line and the same bytes go on every local TCP member's queue, except the connection that caused it.
+/// A member that cannot keep up is dropped; nobody waits.
 /// </summary>
 public sealed class GatewaySink(GatewaySessions sessions, ChatMetrics metrics) : IGroupEventSink
 {
@@ -31,6 +32,12 @@ public sealed class GatewaySink(GatewaySessions sessions, ChatMetrics metrics) :
                 Fanout(e.GroupId, () => GatewayTexts.Joined(e.UserName), e.ConnectionId);
                 if (e.Door == Door.Tcp && e.ConnectionId is not null && sessions.TryGet(e.ConnectionId, out var joiner))
                     _groups.AddOrUpdate(e.GroupId, _ => [joiner], (_, list) => [.. list, joiner]);
+                break;
+            case GroupEventKind.Attached when e.Door == Door.Tcp && e.ConnectionId is not null:
+                // A TCP member taken back after a restart: its new session gets the group from here on; nobody is told.
+                if (e.PreviousConnectionId is not null) RemoveFromGroup(e.GroupId, e.PreviousConnectionId);
+                if (sessions.TryGet(e.ConnectionId, out var back))
+                    _groups.AddOrUpdate(e.GroupId, _ => [back], (_, list) => list.Contains(back) ? list : [.. list, back]);
                 break;
             case GroupEventKind.Left:
                 if (e.Door == Door.Tcp && e.ConnectionId is not null)

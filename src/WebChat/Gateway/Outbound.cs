@@ -1,18 +1,17 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Threading.Channels;
+using WebChat.Groups;
 
 namespace WebChat.Gateway;
 
 /// <summary>
 /// A session's bounded outbound queue and its single writer. Group events and the session's own replies
 /// arrive from several threads; one loop writes them to the socket in order. Whatever is queued or
-/// waiting in the socket's pipe counts as unsent; past the limit, while the socket is not taking data
-/// (the writer waits on a flush), the receiver is too slow and is cut off. A backlog that only means the
-/// server itself fell behind for a moment (a GC or JIT pause at very high rates) does not cut everyone off
-/// at once; past four times the limit the connection is cut whatever the reason, so memory stays bounded.
+/// waiting in the socket's pipe counts as unsent, and the writer waiting on a flush means the peer is not
+/// taking data: the <see cref="SlowReceiverPolicy"/> decides from those two when the receiver is too slow.
 /// </summary>
-internal sealed class Outbound(long maxUnsentBytes)
+internal sealed class Outbound(SlowReceiverPolicy policy)
 {
     private const int BatchBytes = 32 * 1024;
 
@@ -32,7 +31,7 @@ internal sealed class Outbound(long maxUnsentBytes)
     {
         if (Volatile.Read(ref _closed)) return true;
         var unsent = Interlocked.Add(ref _unsent, bytes.Length);
-        if (unsent > maxUnsentBytes && (_waitingOnPeer || unsent > 4 * maxUnsentBytes)) return false;
+        if (policy.IsTooSlow(unsent, _waitingOnPeer)) return false;
         lock (_lock)
         {
             if (_holding) (_held ??= []).Add(bytes);
@@ -50,7 +49,7 @@ internal sealed class Outbound(long maxUnsentBytes)
     /// <summary>Sends <paramref name="reply"/>, then what was held back.</summary>
     public bool Release(byte[]? reply)
     {
-        var fits = reply is null || Volatile.Read(ref _closed) || Interlocked.Add(ref _unsent, reply.Length) <= maxUnsentBytes;
+        var fits = reply is null || Volatile.Read(ref _closed) || !policy.IsTooSlow(Interlocked.Add(ref _unsent, reply.Length), _waitingOnPeer);
         lock (_lock)
         {
             _holding = false;

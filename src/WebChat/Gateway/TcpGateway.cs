@@ -16,7 +16,7 @@ namespace WebChat.Gateway;
 /// client address, and on shutdown tells every connected user before closing its socket.
 /// </summary>
 public sealed class TcpGateway(
-    ChatGroups groups, GatewaySessions sessions, GatewayEndpoint endpoint, ChatMetrics metrics,
+    ChatGroups groups, GatewaySessions sessions, GatewayEndpoint endpoint, ChatMetrics metrics, SlowReceiverPolicy slowReceivers,
     IOptions<ChatOptions> options, IOptions<HostOptions> hostOptions, KnownProxies proxies, TimeProvider time,
     ILoggerFactory loggerFactory, IServiceProvider services) : BackgroundService
 {
@@ -135,8 +135,14 @@ public sealed class TcpGateway(
     private async Task ServeAsync(ConnectionContext connection, bool tls)
     {
         await Task.Yield();
-        var edge = await _edge!.OpenAsync(connection, tls);
-        if (edge is not { } client)
+        EdgeClient? client;
+        try { client = await _edge!.OpenAsync(connection, tls); }
+        catch (Exception ex)
+        {
+            GatewayLog.SessionFailed(_log, ex);
+            client = null;
+        }
+        if (client is null)
         {
             await connection.DisposeAsync();
             return;
@@ -162,7 +168,7 @@ public sealed class TcpGateway(
             }
             GatewayLog.Opened(_log, member.ConnectionId, shown);
             metrics.ConnectionOpened(Door.Tcp);
-            var session = new TcpSession(connection, member, groups, sessions, metrics, _options, time, _log);
+            var session = new TcpSession(connection, member, groups, sessions, slowReceivers, _options, time, _log);
             try
             {
                 await session.RunAsync();

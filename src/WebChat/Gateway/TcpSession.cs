@@ -18,7 +18,7 @@ public sealed partial class TcpSession
     private readonly ConnectionContext _connection;
     private readonly ChatGroups _groups;
     private readonly GatewaySessions _sessions;
-    private readonly ChatMetrics _metrics;
+    private readonly SlowReceiverPolicy _slowReceivers;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly TimeSpan _menuIdle;
@@ -30,11 +30,11 @@ public sealed partial class TcpSession
     private int _dropped;
 
     internal TcpSession(ConnectionContext connection, Member member, ChatGroups groups, GatewaySessions sessions,
-        ChatMetrics metrics, ChatOptions options, TimeProvider time, ILogger log)
+        SlowReceiverPolicy slowReceivers, ChatOptions options, TimeProvider time, ILogger log)
     {
-        (_connection, Member, _groups, _sessions, _metrics, _time, _log) = (connection, member, groups, sessions, metrics, time, log);
+        (_connection, Member, _groups, _sessions, _slowReceivers, _time, _log) = (connection, member, groups, sessions, slowReceivers, time, log);
         _menuIdle = TimeSpan.FromSeconds(Math.Max(1, options.Gateway.MenuIdleSeconds));
-        _out = new Outbound(options.Limits.MaxUnsentBytes);
+        _out = new Outbound(slowReceivers);
     }
 
     public Member Member { get; }
@@ -173,8 +173,7 @@ public sealed partial class TcpSession
     private void DropSlowReceiver()
     {
         if (Interlocked.Exchange(ref _dropped, 1) == 1) return;
-        GatewayLog.SlowReceiver(_log, ConnectionId, Member.Address, _out.UnsentBytes);
-        _metrics.SlowReceiverDropped(Door.Tcp);
+        _slowReceivers.Dropped(Door.Tcp, ConnectionId, Member.Address, _out.UnsentBytes);
         _connection.Abort(new ConnectionAbortedException("Too much unsent output: the receiver is not reading"));
     }
 

@@ -29,6 +29,7 @@ public sealed class ChatGroups : IDisposable
     private readonly RefusalRuns _refusedAddresses = new();
     private readonly SemaphoreSlim[] _passwordStripes = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
     private HashSet<(int GroupId, string MemberId, string ConnectionId)> _orphanSuspects = [];
+    private CancellationToken _keepMembers = CancellationToken.None;
 
     public ChatGroups(IGroupStore store, PasswordHasher hasher, RejoinTokens tokens, LocalMemberships local,
         IOptions<ChatOptions> options, TimeProvider time, ChatMetrics metrics, ILogger<ChatGroups> log)
@@ -87,7 +88,14 @@ public sealed class ChatGroups : IDisposable
             throw new ChatException(ChatError.AlreadyMember, $"You are already a member of group {groupId}");
         CheckGroupsOfConnection(caller);
         await CountAttemptAsync(caller, ct);
-        var secret = await CheckPasswordAsync(caller, groupId, name, pw, ct);
+        var (secret, reclaim) = await CheckPasswordAsync(caller, groupId, name, pw, ct);
+        if (reclaim && await _store.ReclaimAsync(groupId, secret.Epoch, name, caller.Door, caller.ConnectionId, NodeId, ct) is { } back)
+        {
+            // A TCP member kept across a restart: its user takes its place back, and nobody is told.
+            if (_graceTimers.TryRemove(back.Member.MemberId, out var timer)) timer.Cancel();
+            _log.Rejoined(back.Member.Name, groupId, caller.Door, caller.ConnectionId, caller.Address);
+            return Enter(caller, back);
+        }
         var snapshot = await _store.AddMemberAsync(groupId, secret.Epoch, NewMember(caller, name), ct);
         _log.Joined(name, groupId, caller.Door, caller.ConnectionId, caller.Address);
         _metrics.MemberJoined(caller.Door);
@@ -193,6 +201,7 @@ public sealed class ChatGroups : IDisposable
     /// <summary>
     /// A connection closed. A hub member is kept for the reconnect grace (its Rejoin restores it);
     /// a TCP member, or any member when <paramref name="keepForGrace"/> is false, leaves at once.
+    /// Once the node is stopping and keeps its groups (<see cref="KeepMembersOnStop"/>), every member stays.
     /// </summary>
     public async Task ConnectionClosedAsync(Member caller, bool keepForGrace, CancellationToken ct = default)
     {
@@ -200,7 +209,10 @@ public sealed class ChatGroups : IDisposable
         {
             try
             {
-                if (!keepForGrace)
+                // A graceful stop of a node that keeps its groups: every member stays, without connection, for the next start.
+                if (_keepMembers.IsCancellationRequested)
+                    await _store.DetachAsync(membership.GroupId, membership.MemberId, caller.ConnectionId, ct);
+                else if (!keepForGrace)
                     await RemoveAsync(membership, onlyIfDetached: false, "disconnected", ct);
                 // A member that already moved to another connection (a Rejoin from a new page) is left alone.
                 else if (!await _store.DetachAsync(membership.GroupId, membership.MemberId, caller.ConnectionId, ct))
@@ -214,6 +226,28 @@ public sealed class ChatGroups : IDisposable
             {
                 _log.LogWarning(ex, "Could not release {UserName} of group {GroupId} after its connection closed", membership.Name, membership.GroupId);
             }
+        }
+    }
+
+    /// <summary>
+    /// For a node that keeps its groups across a restart: once <paramref name="stopping"/> is cancelled, closing
+    /// connections no longer take their members out of their groups (no leave is published), so they are there
+    /// at the next start.
+    /// </summary>
+    public void KeepMembersOnStop(CancellationToken stopping) => _keepMembers = stopping;
+
+    /// <summary>
+    /// Members read back at start, all without connection, are kept for the reconnect grace from now: a hub
+    /// member comes back with Rejoin, a TCP member by joining again with its name and the password; whoever does
+    /// not leaves as usual.
+    /// </summary>
+    public void KeepRestored(IReadOnlyList<(int GroupId, string Epoch, MemberRecord Member)> restored)
+    {
+        foreach (var groupId in restored.Select(r => r.GroupId).Distinct()) _metrics.GroupCreated();
+        foreach (var (groupId, epoch, m) in restored)
+        {
+            _metrics.MemberJoined(m.Door);
+            StartGrace(new LocalMembership(groupId, epoch, m.MemberId, m.Name, m.Door));
         }
     }
 
@@ -284,11 +318,12 @@ public sealed class ChatGroups : IDisposable
     }
 
     /// <summary>
-    /// The throttle check, the name check, the hash comparison and the failure count run as one step per client
+    /// The throttle check, the name check (a name held by a TCP member waiting to be taken back passes, for a TCP caller), the hash comparison and the failure count run as one step per client
     /// address (striped locks), so parallel guesses from one address cannot slip past the allowance. Nothing is
     /// hashed for a throttled address, an unknown group or a name that is taken.
     /// </summary>
-    private async Task<GroupSecret> CheckPasswordAsync(Member caller, int groupId, string name, string password, CancellationToken ct)
+    private async Task<(GroupSecret Secret, bool Reclaim)> CheckPasswordAsync(Member caller, int groupId, string name, string password,
+        CancellationToken ct)
     {
         var stripe = _passwordStripes[(uint)StringComparer.Ordinal.GetHashCode(caller.Address) % (uint)_passwordStripes.Length];
         await stripe.WaitAsync(ct);
@@ -304,8 +339,13 @@ public sealed class ChatGroups : IDisposable
             _refusedAddresses.Accepted("password|" + caller.Address);
             var secret = await _store.GetSecretAsync(groupId, ct) ?? throw ChatException.UnknownGroup(groupId);
             var key = Rules.NameKey(name);
-            if ((await _store.GetMemberNamesAsync(groupId, ct)).Any(n => Rules.NameKey(n) == key)) throw ChatException.NameTaken(name, groupId);
-            if (await _hasher.VerifyAsync(password, secret.PasswordHash, ct)) return secret;
+            var reclaim = false;
+            if ((await _store.GetMemberNamesAsync(groupId, ct)).Any(n => Rules.NameKey(n) == key))
+            {
+                if (caller.Door != Door.Tcp || !await _store.CanReclaimAsync(groupId, name, caller.Door, ct)) throw ChatException.NameTaken(name, groupId);
+                reclaim = true;
+            }
+            if (await _hasher.VerifyAsync(password, secret.PasswordHash, ct)) return (secret, reclaim);
             await _store.RecordPasswordFailureAsync(caller.Address, ct);
             _log.PasswordRefused(groupId, caller.Address, caller.Door, caller.ConnectionId);
             _metrics.PasswordFailure(throttled: false);

@@ -17,6 +17,12 @@ public sealed class ChatOptions
     /// <summary>An id for this node; members in a shared store are tagged with it. Defaults to a random one.</summary>
     public string? NodeId { get; set; }
 
+    /// <summary>
+    /// Where a node without Redis keeps its groups, members, history and Data Protection keys across restarts,
+    /// relative to the content root; empty keeps everything in memory only. Not used with Redis.
+    /// </summary>
+    public string? DataPath { get; set; } = "data";
+
     public ChatLimits Limits { get; set; } = new();
     public GatewayOptions Gateway { get; set; } = new();
 

@@ -18,6 +18,7 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddSingleton<ChatMetrics>();
+        services.AddSingleton<SlowReceiverPolicy>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<RejoinTokens>();
         services.AddSingleton<LocalMemberships>();

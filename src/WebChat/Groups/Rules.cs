@@ -4,7 +4,7 @@ using System.Text;
 namespace WebChat.Groups;
 
 /// <summary>
-/// The input rules every door shares (docs/HONEST-TEXT.md). Lengths count Unicode characters (code points).
+/// The input rules every door shares (docs/honest-text.md). Lengths count Unicode characters (code points).
 /// Names are normalized to NFKC and refused when they hold characters that hide, reorder or imitate text;
 /// message texts lose every control character but TAB and line breaks before they are stored.
 /// </summary>
@@ -54,6 +54,7 @@ public static class Rules
     /// </summary>
     public static string NameKey(string validName)
     {
+        if (Ascii.IsValid(validName)) return validName.ToUpperInvariant();
         var folded = UnicodeText.CaseFoldKC(validName);
         return string.Create(folded.Length, folded, static (key, text) =>
         {

@@ -25,12 +25,11 @@ public sealed class TrackingHubLifetimeManager(HubConnections connections, ILogg
 }
 
 /// <summary>This node's hub connections by id.</summary>
-public sealed class HubConnections(ChatMetrics metrics, Microsoft.Extensions.Options.IOptions<ChatOptions> options, ILogger<HubOutbox> log)
+public sealed class HubConnections(SlowReceiverPolicy slowReceivers)
 {
     private readonly ConcurrentDictionary<string, HubOutbox> _outboxes = new();
 
-    public void Add(HubConnectionContext connection) =>
-        _outboxes[connection.ConnectionId] = new HubOutbox(connection, options.Value.Limits.MaxUnsentBytes, metrics, log);
+    public void Add(HubConnectionContext connection) => _outboxes[connection.ConnectionId] = new HubOutbox(connection, slowReceivers);
 
     public void Remove(string connectionId)
     {
@@ -44,43 +43,112 @@ public sealed class HubConnections(ChatMetrics metrics, Microsoft.Extensions.Opt
 }
 
 /// <summary>
-/// Writes pre-serialized events to one connection and counts the bytes still waiting to be taken by it.
-/// Past <c>Chat:Limits:MaxUnsentBytes</c> the connection is aborted: a stuck receiver delays no one and
-/// holds bounded memory. SignalR keeps each connection's writes in the order they were started.
+/// Writes pre-serialized events to one connection, one write at a time, in order, measured like the TCP door's
+/// output: a write that does not complete at once (SignalR's pipe to the socket is full: the peer is not taking
+/// data) holds the next events in a queue, and those plus the write count as unsent. The
+/// <see cref="SlowReceiverPolicy"/> decides from the two when the connection is cut: a stuck receiver delays no
+/// one and holds bounded memory. While the connection keeps up, each event is written at once, with no queue.
 /// </summary>
-public sealed class HubOutbox(HubConnectionContext connection, long maxUnsentBytes, ChatMetrics metrics, ILogger<HubOutbox> log)
+public sealed class HubOutbox
 {
+    private readonly Func<SerializedHubMessage, ValueTask> _write;
+    private readonly Func<SerializedHubMessage, int> _size;
+    private readonly Action _abort;
+    private readonly SlowReceiverPolicy _policy;
+    private readonly string _connectionId;
+    private readonly string _address;
+    private readonly Lock _lock = new();
+    private Queue<(SerializedHubMessage Message, int Size)>? _backlog;
+    private bool _writing;
     private long _unsent;
+    private volatile bool _waitingOnPeer;
     private volatile bool _closed;
 
-    public HubConnectionContext Connection => connection;
-    public bool IsClosed => _closed;
+    public HubOutbox(HubConnectionContext connection, SlowReceiverPolicy policy)
+        : this(connection.ConnectionId, connection.GetHttpContext() is { } http ? ChatHub.AddressOf(http) : "unknown", policy,
+            m => connection.WriteAsync(m), m => m.GetSerializedMessage(connection.Protocol).Length, () =>
+            {
+                // Abort the socket itself: a send blocked on a peer that never reads would otherwise hold the close for seconds.
+                connection.GetHttpContext()?.Abort();
+                connection.Abort();
+            }) => Connection = connection;
 
-    public void Close() => _closed = true;
+    /// <summary>An outbox over any writer (for a test): <paramref name="abort"/> is what cutting the connection does.</summary>
+    internal HubOutbox(string connectionId, string address, SlowReceiverPolicy policy,
+        Func<SerializedHubMessage, ValueTask> write, Func<SerializedHubMessage, int> size, Action abort)
+    {
+        (_connectionId, _address, _policy, _write, _size, _abort) = (connectionId, address, policy, write, size, abort);
+        Connection = null!;
+    }
+
+    public HubConnectionContext Connection { get; }
+    public bool IsClosed => _closed;
+    public long UnsentBytes => Interlocked.Read(ref _unsent);
+
+    public void Close()
+    {
+        _closed = true;
+        lock (_lock) _backlog = null;
+    }
 
     public void Send(SerializedHubMessage message)
     {
         if (_closed) return;
-        var write = connection.WriteAsync(message);
-        if (write.IsCompletedSuccessfully) return;
-        var size = message.GetSerializedMessage(connection.Protocol).Length;
-        var unsent = Interlocked.Add(ref _unsent, size);
-        _ = CompleteAsync(write, size);
-        if (unsent > maxUnsentBytes && !_closed)
+        long unsent;
+        lock (_lock)
         {
-            _closed = true;
-            log.LogWarning("Slow receiver: hub connection {ConnectionId} closed with {Unsent} bytes unsent", connection.ConnectionId, unsent);
-            metrics.SlowReceiverDropped(Door.Hub);
-            // Abort the socket itself: a send blocked on a peer that never reads would otherwise hold the close for seconds.
-            connection.GetHttpContext()?.Abort();
-            connection.Abort();
+            if (!_writing)
+            {
+                var write = _write(message);
+                if (write.IsCompletedSuccessfully) return;
+                var size = _size(message);
+                unsent = Interlocked.Add(ref _unsent, size);
+                _writing = true;
+                _waitingOnPeer = true;
+                _ = WriteOnAsync(write, size);
+            }
+            else
+            {
+                var size = _size(message);
+                (_backlog ??= new()).Enqueue((message, size));
+                unsent = Interlocked.Add(ref _unsent, size);
+            }
+        }
+        if (_policy.IsTooSlow(unsent, _waitingOnPeer)) Cut(unsent);
+    }
+
+    /// <summary>Waits for the write in progress (the peer not taking data), then writes what queued up meanwhile.</summary>
+    private async Task WriteOnAsync(ValueTask write, int size)
+    {
+        while (true)
+        {
+            try { await write.ConfigureAwait(false); }
+            catch (Exception ex) when (ex is not OutOfMemoryException) { Close(); }
+            _waitingOnPeer = false;
+            Interlocked.Add(ref _unsent, -size);
+            lock (_lock)
+            {
+                if (_closed || _backlog is not { Count: > 0 })
+                {
+                    _writing = false;
+                    return;
+                }
+                (var next, size) = _backlog.Dequeue();
+                write = _write(next);
+                if (!write.IsCompleted) _waitingOnPeer = true;
+            }
         }
     }
 
-    private async Task CompleteAsync(ValueTask write, int size)
+    private void Cut(long unsent)
     {
-        try { await write; }
-        catch (Exception ex) when (ex is not OutOfMemoryException) { _closed = true; }
-        finally { Interlocked.Add(ref _unsent, -size); }
+        lock (_lock)
+        {
+            if (_closed) return;
+            _closed = true;
+            _backlog = null;
+        }
+        _policy.Dropped(Door.Hub, _connectionId, _address, unsent);
+        _abort();
     }
 }

@@ -1,8 +1,9 @@
 namespace WebChat.Operations;
 
 /// <summary>
-/// The web root is the repository's top-level wwwroot/. The build copies it next to the app
-/// (bin/ and the published folder), so every way of starting the app finds it in the same place.
+/// The web root: wwwroot/ beside the app. The publish folder has the page's files there (fingerprinted and
+/// compressed copies included); started from the build output, the build's static web assets manifest points
+/// to the project's own src/WebChat/wwwroot instead (see Pages/UiExtensions.cs).
 /// </summary>
 public static class WebRoot
 {

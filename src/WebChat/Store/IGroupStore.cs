@@ -61,6 +61,20 @@ public interface IGroupStore
     Task<JoinSnapshot?> AttachAsync(int groupId, string epoch, string memberId, long generation, string connectionId, string nodeId,
         long lastSeenMessageId, CancellationToken ct = default);
 
+    /// <summary>
+    /// True when the group has a member of that name and door without a connection that a user may take back by
+    /// joining again with the name and the password (a TCP member kept across a restart of a node).
+    /// </summary>
+    Task<bool> CanReclaimAsync(int groupId, string name, Door door, CancellationToken ct = default);
+
+    /// <summary>
+    /// Gives the waiting member of that name and door (see <see cref="CanReclaimAsync"/>) to a new connection and
+    /// starts its next generation, published as <see cref="GroupEventKind.Attached"/> (nobody is told); the snapshot
+    /// holds the whole history. Null when there is no such member (any more).
+    /// </summary>
+    Task<JoinSnapshot?> ReclaimAsync(int groupId, string epoch, string name, Door door, string connectionId, string nodeId,
+        CancellationToken ct = default);
+
     /// <summary>Marks a member as without connection (if it still has <paramref name="connectionId"/>). Returns false if it is gone or moved on.</summary>
     Task<bool> DetachAsync(int groupId, string memberId, string connectionId, CancellationToken ct = default);
 

@@ -12,7 +12,7 @@ namespace WebChat.Store;
 /// sees every group's events in order. Only id allocation (create and delete) shares one small lock,
 /// and the list of the largest groups one more (touched on joins and leaves, never on messages).
 /// </summary>
-public sealed class InMemoryGroupStore : IGroupStore, IDisposable
+public sealed partial class InMemoryGroupStore : IGroupStore, IDisposable
 {
     private readonly ConcurrentDictionary<int, GroupState> _groups = new();
     private readonly Lock _idLock = new();
@@ -121,6 +121,28 @@ public sealed class InMemoryGroupStore : IGroupStore, IDisposable
         }
     }
 
+    public Task<bool> CanReclaimAsync(int groupId, string name, Door door, CancellationToken ct = default)
+    {
+        if (!_groups.TryGetValue(groupId, out var group)) return Task.FromResult(false);
+        lock (group.Lock) return Task.FromResult(!group.Deleted && group.ReclaimableIndex(name, door) >= 0);
+    }
+
+    public Task<JoinSnapshot?> ReclaimAsync(int groupId, string epoch, string name, Door door, string connectionId, string nodeId,
+        CancellationToken ct = default)
+    {
+        var group = Find(groupId, epoch);
+        if (group is null) return Task.FromResult<JoinSnapshot?>(null);
+        lock (group.Lock)
+        {
+            var index = group.Deleted ? -1 : group.ReclaimableIndex(name, door);
+            if (index < 0) return Task.FromResult<JoinSnapshot?>(null);
+            var member = group.Members[index] with { ConnectionId = connectionId, NodeId = nodeId, Generation = group.Members[index].Generation + 1 };
+            group.Members[index] = member;
+            Emit(group, GroupEventKind.Attached, member);
+            return Task.FromResult<JoinSnapshot?>(new JoinSnapshot(groupId, group.Epoch, member, group.Names(), group.History.ToArray(), group.OwnerName()));
+        }
+    }
+
     public Task<RemoveResult> RemoveMemberAsync(int groupId, string memberId, bool onlyIfDetached, CancellationToken ct = default)
     {
         if (!_groups.TryGetValue(groupId, out var group)) return Task.FromResult(new RemoveResult(false, false));
@@ -151,6 +173,7 @@ public sealed class InMemoryGroupStore : IGroupStore, IDisposable
             var member = group.Members[index];
             var message = new ChatMessage(++group.Seq, groupId, member.Name, text, sentAt);
             group.Keep(message, _options.HistorySize, _options.HistoryMaxBytes);
+            ChangedLocked(group, members: false);
             _publisher.Publish(new GroupEvent(groupId, message.Id, GroupEventKind.Message, member.Name, member.Door, member.ConnectionId, message));
             return Task.FromResult(message);
         }
@@ -303,8 +326,11 @@ public sealed class InMemoryGroupStore : IGroupStore, IDisposable
         return heir.Name;
     }
 
-    private void Emit(GroupState group, GroupEventKind kind, MemberRecord member, string? by = null, string? previousConnectionId = null) =>
+    private void Emit(GroupState group, GroupEventKind kind, MemberRecord member, string? by = null, string? previousConnectionId = null)
+    {
+        ChangedLocked(group, members: kind is not (GroupEventKind.PasswordChanged or GroupEventKind.OwnerChanged));
         _publisher.Publish(new GroupEvent(group.Id, ++group.Seq, kind, member.Name, member.Door, member.ConnectionId, null, by, previousConnectionId));
+    }
 
     /// <summary>Keeps the index of the largest groups up to date (a group's lock is held; this lock is taken inside it, never the other way).</summary>
     private void Resized(GroupState group, int before)
@@ -344,7 +370,7 @@ public sealed class InMemoryGroupStore : IGroupStore, IDisposable
             x.Members != y.Members ? y.Members.CompareTo(x.Members) : x.GroupId.CompareTo(y.GroupId);
     }
 
-    private sealed class GroupState(int id, string epoch, string passwordHash, string creatorAddress)
+    private sealed partial class GroupState(int id, string epoch, string passwordHash, string creatorAddress)
     {
         public readonly Lock Lock = new();
         public int Id { get; } = id;
@@ -370,6 +396,13 @@ public sealed class InMemoryGroupStore : IGroupStore, IDisposable
             return Members.FindIndex(m => Rules.NameKey(m.Name) == key);
         }
 
+        /// <summary>The member of that name when it waits, without connection, for a user of <paramref name="door"/> to take it back; else -1.</summary>
+        public int ReclaimableIndex(string name, Door door)
+        {
+            var index = IndexOfName(name);
+            return index >= 0 && Members[index].ConnectionId is null && Members[index].Door == door ? index : -1;
+        }
+
         /// <summary>Keeps the message in the history, dropping the oldest past either cap.</summary>
         public void Keep(ChatMessage message, int maxCount, int maxBytes)
         {
@@ -377,7 +410,10 @@ public sealed class InMemoryGroupStore : IGroupStore, IDisposable
             History.Enqueue(message);
             _historyBytes += Encoding.UTF8.GetByteCount(message.Text);
             while (History.Count > maxCount || (_historyBytes > maxBytes && History.Count > 0))
+            {
                 _historyBytes -= Encoding.UTF8.GetByteCount(History.Dequeue().Text);
+                Trimmed = true;
+            }
         }
     }
 }

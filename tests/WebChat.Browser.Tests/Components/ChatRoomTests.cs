@@ -30,7 +30,32 @@ public sealed class ChatRoomTests : BunitContext
         Assert.Equal("Send", room.Find("#send").TextContent);
         Assert.Equal("submit", room.Find("#send").GetAttribute("type"));
         Assert.Equal("Leave group", room.Find("#leave-group").TextContent);
-        Assert.Equal("log", room.Find("#messages").GetAttribute("role"));
+        Assert.Equal("log", room.Find("#messages-scroll").GetAttribute("role"));
+        Assert.Equal("New password", room.Find("label[for=new-password]").TextContent);
+        Assert.Equal("Change password", room.Find("#change-password").TextContent);
+        Assert.Equal("password", room.Find("#new-password").GetAttribute("type"));
+    }
+
+    [Fact]
+    public void OnlyTheOwnerSeesThePasswordForm()
+    {
+        var asMember = Render<ChatRoom>(p => p.Add(r => r.GroupId, 3).Add(r => r.UserName, "Shoham").Add(r => r.Owner, "Hadas").Add(r => r.Members, ["Hadas", "Shoham"]));
+        Assert.True(asMember.Find("#password-form").HasAttribute("hidden"));
+
+        var asOwner = Render<ChatRoom>(p => p.Add(r => r.GroupId, 3).Add(r => r.UserName, "Hadas").Add(r => r.Owner, "Hadas").Add(r => r.Members, ["Hadas", "Shoham"]));
+        Assert.False(asOwner.Find("#password-form").HasAttribute("hidden"));
+        Assert.Equal("128", asOwner.Find("#new-password").GetAttribute("maxlength"));
+    }
+
+    [Fact]
+    public void TheNotificationButtonIsHiddenUntilTheScriptFindsNotificationsAndNothingIsAskedOnLoad()
+    {
+        var room = Render<ChatRoom>();
+
+        var notify = room.Find("#notify");
+        Assert.True(notify.HasAttribute("hidden"));
+        Assert.Equal("false", notify.GetAttribute("aria-pressed"));
+        Assert.Equal("button", notify.GetAttribute("type"));
     }
 
     [Fact]

@@ -6,15 +6,57 @@ namespace WebChat.Browser.Tests.Components;
 public sealed class MemberListTests : BunitContext
 {
     [Fact]
-    public void ListsEveryMemberAndMarksTheViewer()
+    public void ListsEveryMemberAndMarksTheViewerByTheExactName()
     {
-        var list = Render<MemberList>(p => p.Add(l => l.Members, ["Shoham", "Hadas"]).Add(l => l.Me, "HADAS"));
+        var list = Render<MemberList>(p => p.Add(l => l.Members, ["Shoham", "Hadas", "HADAS"]).Add(l => l.Me, "Hadas"));
 
         var items = list.FindAll("#members > li");
-        Assert.Equal(["Shoham", "Hadas"], items.Select(i => i.QuerySelector(".member-name")!.TextContent));
-        Assert.True(items[0].QuerySelector(".you")!.HasAttribute("hidden"));
-        Assert.False(items[1].QuerySelector(".you")!.HasAttribute("hidden"));
+        Assert.Equal(["Shoham", "Hadas", "HADAS"], items.Select(i => i.QuerySelector(".member-name")!.TextContent));
+        Assert.Equal([true, false, true], items.Select(i => i.QuerySelector(".you")!.HasAttribute("hidden")));
         Assert.Equal("S", items[0].QuerySelector(".avatar")!.TextContent);
+        Assert.Equal("BDI", items[0].QuerySelector(".member-name")!.TagName);
+    }
+
+    [Fact]
+    public void MarksTheOwnerWithTheWordOwner()
+    {
+        var list = Render<MemberList>(p => p.Add(l => l.Members, ["Shoham", "Hadas"]).Add(l => l.Me, "Shoham").Add(l => l.Owner, "Hadas"));
+
+        var items = list.FindAll("#members > li");
+        Assert.True(items[0].QuerySelector(".owner-mark")!.HasAttribute("hidden"));
+        var mark = items[1].QuerySelector(".owner-mark")!;
+        Assert.False(mark.HasAttribute("hidden"));
+        Assert.Equal("owner", mark.TextContent);
+        // Shoham does not own the group: no moderation buttons anywhere.
+        Assert.All(items, i => Assert.True(i.QuerySelector(".member-actions")!.HasAttribute("hidden")));
+    }
+
+    [Fact]
+    public void TheOwnerSeesRemoveAndMakeOwnerForEachOtherMember()
+    {
+        var list = Render<MemberList>(p => p.Add(l => l.Members, ["Hadas", "Shoham", "שוהם"]).Add(l => l.Me, "Hadas").Add(l => l.Owner, "Hadas"));
+
+        var items = list.FindAll("#members > li");
+        Assert.True(items[0].QuerySelector(".member-actions")!.HasAttribute("hidden"));
+        foreach (var (item, name) in items.Skip(1).Zip(["Shoham", "שוהם"]))
+        {
+            Assert.False(item.QuerySelector(".member-actions")!.HasAttribute("hidden"));
+            Assert.Equal([$"Remove {name}", $"Make {name} owner"], item.QuerySelectorAll(".member-actions button").Select(b => b.TextContent));
+            Assert.All(item.QuerySelectorAll("button"), b => Assert.Equal("button", b.GetAttribute("type")));
+            Assert.True(item.QuerySelector(".member-confirm")!.HasAttribute("hidden"));
+        }
+    }
+
+    [Fact]
+    public void TheTemplateCarriesTheOwnerMarkTheButtonsAndTheConfirmationHidden()
+    {
+        var item = Render<MemberList>().Find("template#member-template").TemplateItem();
+
+        Assert.True(item.QuerySelector("[data-field=owner]")!.HasAttribute("hidden"));
+        Assert.True(item.QuerySelector("[data-field=actions]")!.HasAttribute("hidden"));
+        Assert.True(item.QuerySelector("[data-field=confirm]")!.HasAttribute("hidden"));
+        Assert.Equal(2, item.QuerySelectorAll("[data-field=action-name]").Length);
+        Assert.Equal("Cancel", item.QuerySelector("[data-action=cancel]")!.TextContent);
     }
 
     [Fact]

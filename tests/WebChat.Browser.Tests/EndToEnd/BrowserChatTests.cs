@@ -117,7 +117,7 @@ public sealed class BrowserChatTests(BrowserFixture browser) : IClassFixture<Bro
         await using var app = new WebChatApplication(new Dictionary<string, string?>
         {
             ["Chat:Limits:MessageBurst"] = "1",
-            ["Chat:Limits:MessagesPerSecond"] = "0.01",
+            ["Chat:Limits:MessagesPerSecond"] = "0.1", // the smallest rate allowed: a token every 10 s
         });
         await using var page = await browser.OpenAsync(app.BaseAddress);
         await page.CreateGroupAsync("Gal", "pw");

@@ -31,7 +31,8 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>A new browser context (its own cookies and sessionStorage, like another person's browser).</summary>
-    public async Task<ChatPage> OpenAsync(Uri baseAddress, int width = 1280, int height = 800, string path = "/")
+    /// <param name="initScript">Script run in every document before the page's own (Playwright injects it past the CSP).</param>
+    public async Task<ChatPage> OpenAsync(Uri baseAddress, int width = 1280, int height = 800, string path = "/", string? initScript = null)
     {
         var context = await Browser.NewContextAsync(new()
         {
@@ -42,6 +43,7 @@ public sealed class BrowserFixture : IAsyncLifetime
             Permissions = ["clipboard-read", "clipboard-write"],
         });
         context.SetDefaultTimeout(10_000);
+        if (initScript is not null) await context.AddInitScriptAsync(initScript);
         var page = await context.NewPageAsync();
         var chat = new ChatPage(page);
         await chat.GotoAsync(path);

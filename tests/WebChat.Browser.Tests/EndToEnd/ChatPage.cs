@@ -33,6 +33,11 @@ public sealed partial class ChatPage : IAsyncDisposable
     public ILocator Messages => page.Locator("#messages > li.message");
     public ILocator Notices => page.Locator("#messages > li.notice");
     public ILocator Members => page.Locator("#members > li");
+    public ILocator Log => page.GetByRole(AriaRole.Log);
+    public ILocator LobbyNotice => page.Locator("#lobby-notice");
+    public ILocator NewPassword => page.GetByLabel("New password", new() { Exact = true });
+    public ILocator ChangePassword => Button("Change password");
+    public ILocator MemberNamed(string name) => Members.Filter(new() { Has = page.Locator(".member-name", new() { HasTextString = name }) });
 
     public ILocator Button(string name) => page.GetByRole(AriaRole.Button, new() { Name = name, Exact = true });
 
@@ -94,7 +99,7 @@ public sealed partial class ChatPage : IAsyncDisposable
         await page.ScreenshotAsync(new() { Path = Path.Combine(dir, name + ".png"), FullPage = true });
     }
 
-    private static string RepoRoot
+    internal static string RepoRoot
     {
         get
         {

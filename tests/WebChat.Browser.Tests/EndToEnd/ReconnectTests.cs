@@ -1,5 +1,6 @@
 using Microsoft.Playwright;
 using WebChat.Tests.Infrastructure;
+using WebChat.Tests.Operations;
 using static Microsoft.Playwright.Assertions;
 
 namespace WebChat.Browser.Tests.EndToEnd;
@@ -48,15 +49,62 @@ public sealed class ReconnectTests(BrowserFixture browser) : IClassFixture<Brows
     }
 
     [Fact]
+    public async Task APageStaysInItsGroupAcrossARestartOfTheNode()
+    {
+        var data = Directory.CreateTempSubdirectory("webchat-browser-restart-").FullName;
+        try
+        {
+            var settings = new Dictionary<string, string?> { ["Chat:DataPath"] = data, ["Chat:PasswordHashIterations"] = "1000" };
+            await using var first = await NodeProcess.StartBuiltAsync(settings);
+            await using var page = await browser.OpenAsync(first.BaseAddress);
+            var groupId = await page.CreateGroupAsync("Yael", "pw");
+            string token;
+            await using (var friend = await ChatClient.ConnectAsync(first.BaseAddress))
+            {
+                token = (await friend.JoinGroup(groupId, "Omer", "pw")).RejoinToken;
+                await page.SayAsync("one");
+                await friend.Send(groupId, "two");
+                await page.ExpectMessagesAsync("one", "two");
+
+                first.Terminate();
+                Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+            }
+            await Expect(page.Connection).Not.ToHaveTextAsync("Connected");
+
+            // The node starts again on the same address and data folder; the page reconnects by itself and rejoins.
+            await using var second = await NodeProcess.StartBuiltAsync(settings, first.HttpPort, first.TcpPort);
+            await using var omer = await ChatClient.ConnectAsync(second.BaseAddress);
+            await omer.Rejoin(token, 0);
+            await omer.Send(groupId, "three, after the restart");
+            await Expect(page.Connection).ToHaveTextAsync("Connected", new() { Timeout = 30_000 });
+            await page.ExpectMessagesAsync("one", "two", "three, after the restart");
+            await Expect(page.Members.Locator(".member-name")).ToHaveTextAsync(["Yael", "Omer"]);
+
+            await page.SayAsync("four, from the same page");
+            var heard = await omer.Heard.WaitForAsync(h => h is HeardLeft || (h is HeardMessage m && m.Message.Text.StartsWith("four")));
+            Assert.Equal("four, from the same page", Assert.IsType<HeardMessage>(heard).Message.Text);
+            await page.ScreenshotAsync("after-restart");
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task AfterTheGracePeriodThePageSaysSoAndReturnsToTheLobby()
     {
-        await using var app = new WebChatApplication(new Dictionary<string, string?> { ["Chat:ReconnectGraceSeconds"] = "1" });
+        var clock = new FakeClock();
+        await using var app = new WebChatApplication(services: clock.Install);
         await using var page = await browser.OpenAsync(app.BaseAddress);
         var groupId = await page.CreateGroupAsync("Lior", "pw");
         await using var friend = await ChatClient.ConnectAsync(app);
         await friend.JoinGroup(groupId, "Maya", "pw");
 
         await page.Page.GotoAsync("about:blank");
+        var grace = TimeSpan.FromSeconds(30);
+        await clock.WaitUntilArmedAsync(grace);
+        clock.Advance(grace);
         await friend.Heard.WaitForAsync(h => h is HeardLeft { UserName: "Lior" });
         await page.GotoAsync();
 

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.SignalR;
+using WebChat.Groups;
 using WebChat.Scale.Tests.Infrastructure;
 using WebChat.Tests.Infrastructure;
 
@@ -9,13 +11,14 @@ public class GroupIdTests
     public async Task ConcurrentCreatesOnTwoNodesNeverShareAnIdAndTheSmallestFreeIdComesNext()
     {
         const int clientsPerNode = 5, createsPerClient = 40;
-        await using var cluster = await Cluster.StartAsync(nodes: 2);
+        // Each connection holds 40 groups here: this test is about ids, not the per-connection limit.
+        await using var cluster = await Cluster.StartAsync(nodes: 2, new Dictionary<string, string?> { ["Chat:Limits:GroupsPerConnection"] = "100" });
         var clients = new List<ChatClient>();
         for (var i = 0; i < 2 * clientsPerNode; i++) clients.Add(await ChatClient.ConnectAsync(cluster[i % 2]));
         try
         {
             var created = await Task.WhenAll(clients.SelectMany((c, i) =>
-                Enumerable.Range(0, createsPerClient).Select(n => c.CreateGroup($"c{i}n{n}", "pw"))));
+                Enumerable.Range(0, createsPerClient).Select(n => CreateRetryingWhileBusyAsync(c, $"c{i}n{n}"))));
             var ids = created.Select(j => j.GroupId).ToList();
             Assert.Equal(Enumerable.Range(1, ids.Count), ids.Order());     // no id twice, no id skipped
 
@@ -28,11 +31,22 @@ public class GroupIdTests
             Assert.Equal(3, (await clients[1].CreateGroup("again", "pw")).GroupId);
             Assert.Equal(7, (await clients[0].CreateGroup("again", "pw")).GroupId);
             Assert.Equal(ids.Count + 1, (await clients[1].CreateGroup("new", "pw")).GroupId);
-            Assert.Equal(ids.Count + 1, (await clients[0].ListGroups()).Length);
+            Assert.Equal(100, (await clients[0].ListGroups()).Length); // the list holds at most 100 of the 401
         }
         finally
         {
             foreach (var c in clients) await c.DisposeAsync();
+        }
+    }
+
+    /// <summary>400 creates at once may find password hashing busy: like a client told to try again in a moment, it does.</summary>
+    private static async Task<JoinedGroup> CreateRetryingWhileBusyAsync(ChatClient client, string name)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try { return await client.CreateGroup(name, "pw"); }
+            catch (HubException e) when (e.Message.Contains("[Busy]") && DateTime.UtcNow < deadline) { }
         }
     }
 }

@@ -15,26 +15,31 @@ public class RedisScriptsTests
     private const string Prefix = "t:";
 
     [Fact]
-    public async Task EveryEmbeddedLuaScriptIsOfferedByRedisScriptsAndCompilesOnARealRedis()
+    public async Task EveryEmbeddedLuaScriptIsAFunctionOfTheLibraryAndTheLibraryLoadsOnARealRedis()
     {
         // Some scripts run only in rare moments (re-registering after an outage, removing ghosts), so a
-        // typo in one would otherwise show up only then.
+        // typo in one would otherwise show up only then: loading the library compiles them all.
         await using var redis = await RedisServer.StartAsync();
         await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
-        var server = connection.GetServer(connection.GetEndPoints()[0]);
+        var db = connection.GetDatabase();
+        Assert.Equal($"webchat_{RedisScripts.Version}", (string?)await db.ExecuteAsync("FUNCTION", "LOAD", RedisScripts.Library));
+        var listed = (RedisResult[])(await db.ExecuteAsync("FUNCTION", "LIST"))!;
+        var library = (RedisResult[])listed.Single()!;
+        var functions = (RedisResult[])library[Array.FindIndex(library, r => (string?)r == "functions") + 1]!;
+        var loaded = functions.Select(f => (string)((RedisResult[])f!)[1]!).Order().ToList();
+        Assert.Equal(RedisScripts.All.Order().ToList(), loaded);
+
         const string resourcePrefix = "WebChat.Store.Redis.Scripts.";
         var embedded = typeof(RedisScripts).Assembly.GetManifestResourceNames()
             .Where(n => n.StartsWith(resourcePrefix) && n.EndsWith(".lua"))
             .Select(n => n[resourcePrefix.Length..^".lua".Length])
-            .Where(n => n != "common")      // prepended to every script, not one itself
+            .Where(n => n != "common")      // the helpers every function shares, not one itself
+            .Order()
             .ToList();
-        Assert.NotEmpty(embedded);
+        Assert.Equal(embedded, loaded.Select(n => n[$"webchat_{RedisScripts.Version}_".Length..]).Order().ToList());
         foreach (var name in embedded)
-        {
-            var property = typeof(RedisScripts).GetProperties().SingleOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
-            Assert.True(property is not null, $"{name}.lua is embedded but RedisScripts does not offer it");
-            Assert.NotEmpty(await server.ScriptLoadAsync((string)property.GetValue(null)!));
-        }
+            Assert.True(typeof(RedisScripts).GetProperties().Any(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase)),
+                $"{name}.lua is embedded but RedisScripts does not offer it");
     }
 
     [Fact]
@@ -47,14 +52,14 @@ public class RedisScriptsTests
         var inboxB = await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(Prefix + "inbox:nodeB"));
 
         // create: the smallest free id, the group's hash, the creator as first member, Joined as event 1.
-        var created = (RedisResult[])(await Run(db, RedisScripts.Create, "epoch1", "pbkdf2-sha256$1000$salt$hash", Member("m1", "Hadas", "nodeA")))!;
+        var created = (RedisResult[])(await Run(db, RedisScripts.Create, "epoch1", "pbkdf2-sha256$1000$salt$hash", Member("m1", "Hadas", "nodeA"), "10.0.0.1", 100, 100))!;
         Assert.Equal(1, (int)created[0]);
         Assert.Equal(["Hadas"], (string[])created[1]!);
         Assert.Equal("epoch1", (string?)await db.HashGetAsync(Prefix + "g:1", "epoch"));
         Assert.Equal("pbkdf2-sha256$1000$salt$hash", (string?)await db.HashGetAsync(Prefix + "g:1", "pw"));
         var joined = await NextAsync(inboxA);
         Assert.Equal(("Joined", 1, 1L, "Hadas"), (Kind(joined), Group(joined), Seq(joined), User(joined)));
-        Assert.Equal(2, (int)((RedisResult[])(await Run(db, RedisScripts.Create, "epoch2", "h", Member("m9", "Other", "nodeA")))!)[0]);
+        Assert.Equal(2, (int)((RedisResult[])(await Run(db, RedisScripts.Create, "epoch2", "h", Member("m9", "Other", "nodeA"), "10.0.0.1", 100, 100))!)[0]);
         await NextAsync(inboxA);
 
         // join: refused for another lifetime of the id and for a name taken in any case; else event 2,
@@ -68,10 +73,12 @@ public class RedisScriptsTests
         Assert.Equal(2, Seq(await NextAsync(inboxA)));
         Assert.Equal(2, Seq(await NextAsync(inboxB)));
 
-        // message: only from a member; numbered, published to every node of the group, history capped.
-        Assert.Equal(0, (int)await Run(db, RedisScripts.Message, 1, "stranger", "hi", "2026-11-24T10:00:00.0000000Z", 2));
+        // message: only from a member, through the connection that holds it; numbered, published to every node of
+        // the group, history capped.
+        Assert.Equal(0, (int)await Run(db, RedisScripts.Message, 1, "stranger", "conn-stranger", "hi", "2026-11-24T10:00:00.0000000Z", 2, 1000));
+        Assert.Equal(0, (int)await Run(db, RedisScripts.Message, 1, "m1", "conn-m2", "hi", "2026-11-24T10:00:00.0000000Z", 2, 1000));
         for (var i = 1; i <= 3; i++)
-            await Run(db, RedisScripts.Message, 1, "m1", $"text {i}", "2026-11-24T10:00:00.0000000Z", 2);
+            await Run(db, RedisScripts.Message, 1, "m1", "conn-m1", $"text {i}", "2026-11-24T10:00:00.0000000Z", 2, 1000);
         for (var i = 1; i <= 3; i++)
         {
             var a = await NextAsync(inboxA);
@@ -81,7 +88,8 @@ public class RedisScriptsTests
         }
         var history = (await db.ListRangeAsync(Prefix + "g:1:h")).Select(v => JsonNode.Parse((string)v!)!).ToList();
         Assert.Equal(["text 2", "text 3"], history.Select(h => (string?)h["t"]));
-        Assert.Equal([1L, 2L], (await db.SortedSetRangeByRankAsync(Prefix + "groups")).Select(v => (long)v));
+        // The live groups, largest first (group 1 has two members).
+        Assert.Equal([1L, 2L], (await db.SortedSetRangeByRankAsync(Prefix + "groups", order: Order.Descending)).Select(v => (long)v));
     }
 
     [Fact]
@@ -91,24 +99,54 @@ public class RedisScriptsTests
         await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
         var db = connection.GetDatabase();
         var inbox = await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(Prefix + "inbox:nodeA"));
-        for (var i = 1; i <= 3; i++) await Run(db, RedisScripts.Create, $"e{i}", "h", Member($"m{i}", "Hadas", "nodeA"));
+        for (var i = 1; i <= 3; i++) await Run(db, RedisScripts.Create, $"e{i}", "h", Member($"m{i}", "Hadas", "nodeA"), "10.0.0.1", 100, 100);
         await Run(db, RedisScripts.Join, 2, "e2", Member("m4", "Shoham", "nodeA"));
         for (var i = 0; i < 4; i++) await NextAsync(inbox);
 
-        Assert.Equal(new[] { 1, 0 }, (int[])(await Run(db, RedisScripts.Remove, 2, "m4", 0))!);
+        Assert.Equal((1, 0, ""), Removed(await Run(db, RedisScripts.Remove, 2, "m4", 0)));
         var left = await NextAsync(inbox);
         Assert.Equal(("Left", 2, "Shoham"), (Kind(left), Group(left), User(left)));
         Assert.Null(left["x"]);
-        Assert.Equal(new[] { 0, 0 }, (int[])(await Run(db, RedisScripts.Remove, 2, "m4", 0))!);    // already gone
+        Assert.Equal((0, 0, ""), Removed(await Run(db, RedisScripts.Remove, 2, "m4", 0)));    // already gone
 
-        Assert.Equal(new[] { 1, 1 }, (int[])(await Run(db, RedisScripts.Remove, 2, "m2", 0))!);
+        Assert.Equal((1, 1, ""), Removed(await Run(db, RedisScripts.Remove, 2, "m2", 0)));
         var last = await NextAsync(inbox);
         Assert.Equal(("Left", 1), (Kind(last), (int?)last["x"]));
         Assert.Empty(await connection.GetServer(connection.GetEndPoints()[0]).KeysAsync(pattern: Prefix + "g:2*").ToListAsync());
-        Assert.Equal(new long[] { 1, 1, 3, 1 }, (long[])(await Run(db, RedisScripts.List))!);   // id, members of each live group
+        Assert.Equal([1L, 3L], (await db.SortedSetRangeByRankAsync(Prefix + "groups", order: Order.Descending)).Select(v => (long)v));
 
-        Assert.Equal(2, (int)((RedisResult[])(await Run(db, RedisScripts.Create, "e4", "h", Member("m5", "Noa", "nodeA")))!)[0]);
-        Assert.Equal(4, (int)((RedisResult[])(await Run(db, RedisScripts.Create, "e5", "h", Member("m6", "Noa", "nodeA")))!)[0]);
+        Assert.Equal(2, (int)((RedisResult[])(await Run(db, RedisScripts.Create, "e4", "h", Member("m5", "Noa", "nodeA"), "10.0.0.1", 100, 100))!)[0]);
+        Assert.Equal(4, (int)((RedisResult[])(await Run(db, RedisScripts.Create, "e5", "h", Member("m6", "Noa", "nodeA"), "10.0.0.1", 100, 100))!)[0]);
+    }
+
+    [Fact]
+    public async Task RestoringMembersWhoseGroupIdNowBelongsToANewerGroupPublishesTheirLeavesInTheOldGroupsStreamToTheirNodeOnly()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var db = connection.GetDatabase();
+        var inboxA = await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(Prefix + "inbox:nodeA"));
+        var inboxB = await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(Prefix + "inbox:nodeB"));
+        // While Redis was away (and lost its data), nodeB created a new group 1.
+        await Run(db, RedisScripts.Create, "new-epoch", "h", Member("m9", "Bar", "nodeB"), "10.0.0.1", 100, 100);
+        await NextAsync(inboxB);
+
+        // nodeA comes back with two members of the old group 1, whose event 7 it saw last.
+        var r = (long[])(await Run(db, RedisScripts.Restore, 1, "old-epoch", "h", 7, "nodeA",
+            Member("m1", "Hadas", "nodeA"), Member("m2", "Noa", "nodeA")))!;
+        Assert.Equal([-1L, 9L], r);
+        var first = await NextAsync(inboxA);
+        var second = await NextAsync(inboxA);
+        Assert.Equal(("Left", 1, 8L, "old-epoch", "Hadas", "conn-m1"), (Kind(first), Group(first), Seq(first), (string?)first["e"], User(first), (string?)first["c"]));
+        Assert.Null(first["x"]);
+        Assert.Equal(("Left", 9L, "Noa", 1), (Kind(second), Seq(second), User(second), (int?)second["x"]));
+
+        // The new group is untouched, and its node heard nothing.
+        Assert.Equal(["Bar"], (string[])(await Run(db, RedisScripts.Names, 1))!);
+        Assert.Equal("new-epoch", (string?)await db.HashGetAsync(Prefix + "g:1", "epoch"));
+        Assert.Equal(1L, (long)await db.HashGetAsync(Prefix + "g:1", "seq"));
+        await Run(db, RedisScripts.Message, 1, "m9", "conn-m9", "marker", "2026-11-24T10:00:00.0000000Z", 10, 1000);
+        Assert.Equal("marker", (string?)(await NextAsync(inboxB))["t"]);
     }
 
     [Fact]
@@ -128,12 +166,27 @@ public class RedisScriptsTests
         Assert.InRange(ttl!.Value, TimeSpan.FromSeconds(50), TimeSpan.FromSeconds(60));      // gone after a minute
     }
 
-    private static Task<RedisResult> Run(IDatabase db, string script, params RedisValue[] args) =>
-        db.ScriptEvaluateAsync(script, keys: null, [Prefix, .. args]);
+    /// <summary>Calls a function of the store's library, loading the library first if this Redis does not have it yet.</summary>
+    private static async Task<RedisResult> Run(IDatabase db, string function, params RedisValue[] args)
+    {
+        object[] call = [function, 0, Prefix, .. args.Select(a => (object)a)];
+        try { return await db.ExecuteAsync("FCALL", call); }
+        catch (RedisServerException ex) when (ex.Message.Contains("Function not found"))
+        {
+            await db.ExecuteAsync("FUNCTION", "LOAD", RedisScripts.Library);
+            return await db.ExecuteAsync("FCALL", call);
+        }
+    }
+
+    private static (int Removed, int Deleted, string NewOwner) Removed(RedisResult r)
+    {
+        var parts = (RedisResult[])r!;
+        return ((int)parts[0], (int)parts[1], (string)parts[2]!);
+    }
 
     private static string Member(string id, string name, string node) => JsonSerializer.Serialize(new
     {
-        i = id, n = name, k = name.ToUpperInvariant(), d = "Hub", c = "conn-" + id, o = node,
+        i = id, n = name, k = WebChat.Groups.Rules.NameKey(name), d = "Hub", c = "conn-" + id, o = node, v = 1,
     });
 
     private static async Task<JsonNode> NextAsync(ChannelMessageQueue inbox)

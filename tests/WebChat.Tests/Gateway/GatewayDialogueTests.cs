@@ -1,4 +1,5 @@
 using System.Text;
+using WebChat.Gateway;
 using WebChat.Tests.Infrastructure;
 
 namespace WebChat.Tests.Gateway;
@@ -122,14 +123,15 @@ public class GatewayDialogueTests
     [Fact]
     public async Task TheSeedClientStyleWithoutNewlinesAndNcStyleInOnePacketBothWork()
     {
-        await using var app = new WebChatApplication();
+        var clock = new FakeClock();
+        await using var app = new WebChatApplication(services: clock.Install);
         // The seed's client: each input() sent bare; the server answers after the pause.
         await using var seed = await TcpChatClient.ConnectToMenuAsync(app);
-        await seed.SendAsync("2", newline: false);
+        await SendBareAsync(seed, clock, "2");
         await seed.ExpectAsync("Enter your name: \n");
-        await seed.SendAsync("Hadas", newline: false);
+        await SendBareAsync(seed, clock, "Hadas");
         await seed.ExpectAsync("Enter password for the group: \n");
-        await seed.SendAsync("12345", newline: false);
+        await SendBareAsync(seed, clock, "12345");
         await seed.ExpectAsync("The id of the group is:1\nYou're connected to group chat #1\nYou can start to talk!\n");
 
         // nc: the whole dialogue typed ahead, CRLF like telnet.
@@ -138,14 +140,52 @@ public class GatewayDialogueTests
         await nc.ExpectAsync("Enter your name: \nEnter group ID: \nEnter password: \nYou're connected to group chat #1\n");
         await seed.ExpectAsync("Shoham has joined the group \nShoham: Hello Hadas!!!!\n");
 
-        await seed.SendAsync("Hi Shoham", newline: false);
+        await SendBareAsync(seed, clock, "Hi Shoham");
         await nc.ExpectAsync("Hadas: Hi Shoham\n");
+    }
+
+    [Fact]
+    public async Task ABareChunkIsALineAfterExactly150MsOfSilenceNotBefore()
+    {
+        var clock = new FakeClock();
+        await using var app = new WebChatApplication(services: clock.Install);
+        await using var seed = await TcpChatClient.ConnectToMenuAsync(app);
+        await using var nc = await TcpChatClient.ConnectToMenuAsync(app);
+        var g = await nc.CreateGroupAsync("Shoham", "pw");
+        await seed.JoinGroupAsync(g, "Hadas", "pw");
+        await nc.ExpectAsync("Hadas has joined the group \n");
+
+        await seed.SendAsync("Hi", newline: false);
+        await clock.WaitUntilArmedAsync(TcpSession.SilenceGap); // the server holds "Hi" and waits for more
+        clock.Advance(TcpSession.SilenceGap - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, clock.ArmedFor(TimeSpan.FromMilliseconds(1))); // 149 ms: still waiting, nothing sent on
+
+        // More bytes inside the pause belong to the same line, and the pause starts again from them.
+        await seed.SendAsync(" Shoham", newline: false);
+        await clock.WaitUntilArmedAsync(TcpSession.SilenceGap);
+        clock.Advance(TcpSession.SilenceGap - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, clock.ArmedFor(TimeSpan.FromMilliseconds(1)));
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await nc.ExpectAsync("Hadas: Hi Shoham\n");
+
+        // A newline ends a line at once, whatever the clock says.
+        await seed.SendAsync("and now");
+        await nc.ExpectAsync("Hadas: and now\n");
+    }
+
+    /// <summary>Sends a chunk without a newline, as the seed's client does, and lets 150 ms of silence pass.</summary>
+    private static async Task SendBareAsync(TcpChatClient client, FakeClock clock, string text)
+    {
+        await client.SendAsync(text, newline: false);
+        await clock.WaitUntilArmedAsync(TcpSession.SilenceGap);
+        clock.Advance(TcpSession.SilenceGap);
     }
 
     [Fact]
     public async Task HebrewAndEmojiPassUnchangedEvenWhenACharacterIsSplitAcrossPackets()
     {
-        await using var app = new WebChatApplication();
+        var clock = new FakeClock(); // the clock stands still: no pause between the two pieces ends the line
+        await using var app = new WebChatApplication(services: clock.Install);
         await using var a = await TcpChatClient.ConnectToMenuAsync(app);
         await using var b = await TcpChatClient.ConnectToMenuAsync(app);
         var g = await a.CreateGroupAsync("הדס", "סיסמה🔑");
@@ -159,7 +199,7 @@ public class GatewayDialogueTests
         for (var cut = 1; cut < bytes.Length - 1; cut++)
         {
             await b.SendBytesAsync(bytes[..cut]);
-            await Task.Delay(5); // a separate packet, well inside the 150 ms pause rule
+            await clock.WaitUntilArmedAsync(TcpSession.SilenceGap); // the server read the first piece on its own
             await b.SendBytesAsync(bytes[cut..]);
             await a.ExpectAsync("שהם 🌊: ש😀ם\n");
         }

@@ -10,9 +10,11 @@ namespace WebChat.Tests.Gateway;
 public class GatewayLifecycleTests
 {
     [Fact]
-    public async Task AConnectionIdleInTheMenuIsClosedButAChattingOneIsNot()
+    public async Task AConnectionIdleInTheMenuIsClosedAfterExactlyFiveMinutesButAChattingOneIsNot()
     {
-        await using var app = new WebChatApplication(new Dictionary<string, string?> { ["Chat:Gateway:MenuIdleSeconds"] = "1" });
+        var clock = new FakeClock();
+        var idleLimit = TimeSpan.FromMinutes(5); // the default
+        await using var app = new WebChatApplication(services: clock.Install);
         await using var a = await TcpChatClient.ConnectToMenuAsync(app);
         await using var b = await TcpChatClient.ConnectToMenuAsync(app);
         var g = await a.CreateGroupAsync("Hadas", "pw");
@@ -22,10 +24,21 @@ public class GatewayLifecycleTests
         await using var idle = await TcpChatClient.ConnectToMenuAsync(app);
         await idle.SendAsync("1");
         await idle.ExpectAsync("Enter your name: \n");
-        var closed = await idle.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(["You were idle in the menu for 1 seconds; closing the connection"], closed);
+        await clock.WaitUntilArmedAsync(idleLimit);
+        Assert.Equal(1, clock.ArmedFor(idleLimit)); // the chat members have no menu timer
 
-        // Both chat members have been quiet for longer than the menu limit and are still in.
+        // A second short of the limit the connection is still served; its answer starts the five minutes again.
+        clock.Advance(idleLimit - TimeSpan.FromSeconds(1));
+        await idle.SendAsync("Idle");
+        await idle.ExpectAsync("Enter group ID: \n");
+        await clock.WaitUntilArmedAsync(idleLimit);
+        clock.Advance(idleLimit - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, clock.ArmedFor(TimeSpan.FromMilliseconds(1)));
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        var closed = await idle.ReadUntilClosedAsync();
+        Assert.Equal(["You were idle in the menu for 300 seconds; closing the connection"], closed);
+
+        // Both chat members have been quiet for over ten minutes and are still in.
         await b.SendAsync("still here");
         await a.ExpectAsync("Shoham: still here\n");
     }

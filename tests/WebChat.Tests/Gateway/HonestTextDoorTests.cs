@@ -172,7 +172,7 @@ public class HonestTextDoorTests
         {
             var mine = await tcp.CreateGroupAsync(sent, "pw");
             await tcp.SendAsync("/who");
-            await tcp.ExpectAsync($"Members of group #{mine}: {name}\n");
+            await tcp.ExpectAsync($"Members of group #{mine}: {name} (owner)\n");
             await tcp.ExitGroupAsync();
         }
 

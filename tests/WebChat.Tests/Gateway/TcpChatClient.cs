@@ -67,6 +67,12 @@ public sealed class TcpChatClient : IAsyncDisposable
     /// <summary>True once the server closed the connection (the last line, if any, has been queued).</summary>
     public bool Closed { get; private set; }
 
+    /// <summary>
+    /// Bytes after the last newline when the connection ended (a line cut off by a dropped connection). They are
+    /// not a line: every server text ends with a newline, so a test compares only whole lines.
+    /// </summary>
+    public string Unterminated { get; private set; } = "";
+
     public static int PortOf(WebApplicationFactory<Program> app)
     {
         app.StartServer(); // starts the host, and with it the gateway
@@ -280,7 +286,7 @@ public sealed class TcpChatClient : IAsyncDisposable
         {
             if (!_stopReading)
             {
-                if (pending.Count > 0) _lines.Writer.TryWrite(Encoding.UTF8.GetString(pending.ToArray()));
+                Unterminated = Encoding.UTF8.GetString(pending.ToArray());
                 Closed = true;
                 _lines.Writer.TryComplete();
             }

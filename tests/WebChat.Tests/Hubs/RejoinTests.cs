@@ -37,15 +37,24 @@ public class RejoinTests
         Assert.Equal(new HeardLeft(g, "Alice"), await bob.Heard.NextAsync());
     }
 
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30); // the default
+
     [Fact]
-    public async Task AfterTheGraceTheMemberLeavesAndTheTokenIsRefused()
+    public async Task AfterExactlyTheGraceTheMemberLeavesAndTheTokenIsRefused()
     {
-        await using var app = new WebChatApplication(new Dictionary<string, string?> { ["Chat:ReconnectGraceSeconds"] = "1" });
+        var clock = new FakeClock();
+        await using var app = new WebChatApplication(services: clock.Install);
         await using var bob = await ChatClient.ConnectAsync(app);
         var alice = await ChatClient.ConnectAsync(app);
         var created = await alice.CreateGroup("Alice", "pw");
         await bob.JoinGroup(created.GroupId, "Bob", "pw");
         await alice.DisposeAsync();
+
+        await clock.WaitUntilArmedAsync(Grace);
+        clock.Advance(Grace - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, clock.ArmedFor(TimeSpan.FromMilliseconds(1))); // still inside the grace
+        Assert.Equal([new(created.GroupId, 2)], await bob.ListGroups());
+        clock.Advance(TimeSpan.FromMilliseconds(1));
 
         Assert.Equal(new HeardLeft(created.GroupId, "Alice"), await bob.Heard.NextAsync());
         await using var alice2 = await ChatClient.ConnectAsync(app);
@@ -54,18 +63,45 @@ public class RejoinTests
     }
 
     [Fact]
+    public async Task ARejoinInTheLastMomentOfTheGraceKeepsTheMemberForGood()
+    {
+        var clock = new FakeClock();
+        await using var app = new WebChatApplication(services: clock.Install);
+        await using var bob = await ChatClient.ConnectAsync(app);
+        var alice = await ChatClient.ConnectAsync(app);
+        var created = await alice.CreateGroup("Alice", "pw");
+        await bob.JoinGroup(created.GroupId, "Bob", "pw");
+        await alice.DisposeAsync();
+
+        await clock.WaitUntilArmedAsync(Grace);
+        clock.Advance(Grace - TimeSpan.FromMilliseconds(1));
+        await using var alice2 = await ChatClient.ConnectAsync(app);
+        await alice2.Rejoin(created.RejoinToken, 0);
+        Assert.Equal(0, clock.ArmedFor(TimeSpan.FromMilliseconds(1))); // the rejoin stopped the grace timer
+        clock.Advance(Grace);
+
+        await bob.Send(created.GroupId, "still with us?");
+        Assert.Equal("still with us?", (await alice2.NextMessageAsync()).Text);
+        Assert.True(bob.Heard.IsEmpty); // never a leave
+    }
+
+    [Fact]
     public async Task ALoneMemberWhoseGraceEndsTakesTheGroupWithIt()
     {
-        await using var app = new WebChatApplication(new Dictionary<string, string?> { ["Chat:ReconnectGraceSeconds"] = "1" });
+        var clock = new FakeClock();
+        await using var app = new WebChatApplication(services: clock.Install);
         await using var watcher = await ChatClient.ConnectAsync(app);
         var alice = await ChatClient.ConnectAsync(app);
         var created = await alice.CreateGroup("Alice", "pw");
         await alice.DisposeAsync();
+        await clock.WaitUntilArmedAsync(Grace);
+        Assert.Single(await watcher.ListGroups());
+        clock.Advance(Grace);
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while ((await watcher.ListGroups()).Length > 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "the group was not deleted after the grace period");
-            await Task.Delay(50);
+            await Task.Yield(); // the expiry runs on the timer's continuation; each ListGroups is a round trip
         }
         await Assert.ThrowsAsync<HubException>(() => watcher.JoinGroup(created.GroupId, "W", "pw"));
     }

@@ -11,12 +11,12 @@ public class SlowReceiverTests
     [Fact]
     public async Task AHubClientThatStopsReadingIsCutOffAndTheOthersMissNothing()
     {
+        var clock = new FakeClock();
         await using var app = new WebChatApplication(new Dictionary<string, string?>
         {
             ["Chat:Limits:MessagesPerSecond"] = "100000",
             ["Chat:Limits:MessageBurst"] = "100000",
-            ["Chat:ReconnectGraceSeconds"] = "1",
-        });
+        }, clock.Install);
         await using var sender = await ChatClient.ConnectAsync(app);
         await using var reader = await ChatClient.ConnectAsync(app);
         var g = (await sender.CreateGroup("Sender", "pw")).GroupId;
@@ -39,7 +39,10 @@ public class SlowReceiverTests
                 Assert.Equal($"{i}:{text}", (await reader.NextMessageAsync()).Text);
         }
 
-        // The stuck member was disconnected: after its (1 s) grace it leaves, which the others are told.
+        // The stuck member was disconnected: after its grace it leaves, which the others are told.
+        var grace = TimeSpan.FromSeconds(30);
+        await clock.WaitUntilArmedAsync(grace, timeout: TimeSpan.FromSeconds(20));
+        clock.Advance(grace);
         var left = await sender.Heard.WaitForAsync(h => h is HeardLeft, TimeSpan.FromSeconds(20));
         Assert.Equal(new HeardLeft(g, "Stuck"), left);
     }

@@ -19,7 +19,7 @@ public sealed class ChatClient : IAsyncDisposable
     public HubConnection Connection { get; }
     public EventLog<Heard> Heard { get; } = new();
 
-    private ChatClient(HubConnection connection, bool moderation)
+    private ChatClient(HubConnection connection, bool moderation = false)
     {
         Connection = connection;
         connection.On<ChatMessage>("MessageReceived", m => Heard.Add(new HeardMessage(m)));
@@ -41,6 +41,21 @@ public sealed class ChatClient : IAsyncDisposable
         Uri? via = null, string? from = null, bool moderation = false)
     {
         var client = new ChatClient(await app.ConnectAsync(configure, via, from).ConfigureAwait(false), moderation);
+        return client;
+    }
+
+    /// <summary>Connects to a node at <paramref name="baseAddress"/> (a node run as its own process) over WebSockets, like the browser.</summary>
+    public static async Task<ChatClient> ConnectAsync(Uri baseAddress)
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(baseAddress, "/hubs/chat"), o =>
+            {
+                o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
+                o.SkipNegotiation = true;
+            })
+            .Build();
+        var client = new ChatClient(connection);
+        await connection.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
         return client;
     }
 

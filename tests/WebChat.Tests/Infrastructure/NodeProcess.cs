@@ -28,13 +28,25 @@ public sealed class NodeProcess : IAsyncDisposable
     public int ProcessId => _process.Id;
     public bool HasExited => _process.HasExited;
 
+    private string? _ownDataFolder;
+
     private NodeProcess(Process process, int httpPort, int tcpPort) => (_process, HttpPort, TcpPort) = (process, httpPort, tcpPort);
 
     /// <summary>
     /// The published app started as the container starts it: the Dockerfile's entry point, run in the folder
     /// that stands for its WORKDIR, with its ENV, only the two ports moved to free ones through the same keys.
+    /// <paramref name="settings"/> ("Chat:DataPath" style keys) go on top. Unless they name <c>Chat:DataPath</c>,
+    /// the node keeps its groups in a folder of its own, deleted with it, so that no node restores what another left.
     /// </summary>
-    public static Task<NodeProcess> StartAsync(PublishedApp app)
+    public static async Task<NodeProcess> StartAsync(PublishedApp app, IDictionary<string, string?>? settings = null)
+    {
+        var node = Launch(app, settings);
+        await node.WaitUntilHealthyAsync(TimeSpan.FromSeconds(30));
+        return node;
+    }
+
+    /// <summary>Starts the published app without waiting for it (for a start that is meant to fail).</summary>
+    public static NodeProcess Launch(PublishedApp app, IDictionary<string, string?>? settings = null)
     {
         var docker = app.Dockerfile;
         var (httpPort, tcpPort) = (FreePort(), FreePort());
@@ -43,7 +55,7 @@ public sealed class NodeProcess : IAsyncDisposable
             ["ASPNETCORE_URLS"] = MovePort(docker.Env["ASPNETCORE_URLS"], docker.HttpPort, httpPort),
             ["Chat__Gateway__Port"] = tcpPort.ToString(),
         };
-        return StartAsync(docker.EntryPoint, app.Folder, environment, httpPort, tcpPort);
+        return Launch(docker.EntryPoint, app.Folder, environment, settings, httpPort, tcpPort);
     }
 
     /// <summary>
@@ -51,9 +63,10 @@ public sealed class NodeProcess : IAsyncDisposable
     /// (<c>Chat:Redis:...</c> or <c>Chat__Redis__...</c>) on top of a fast password hash, per-address
     /// limits raised for a test's loopback clients, and free ports.
     /// </summary>
-    public static Task<NodeProcess> StartBuiltAsync(IDictionary<string, string?> settings)
+    public static async Task<NodeProcess> StartBuiltAsync(IDictionary<string, string?> settings, int? http = null, int? tcp = null)
     {
-        var (httpPort, tcpPort) = (FreePort(), FreePort());
+        // Given ports let a restarted node take its predecessor's address (a page reconnects to it).
+        var (httpPort, tcpPort) = (http ?? FreePort(), tcp ?? FreePort());
         var environment = new Dictionary<string, string?>
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}",
@@ -64,12 +77,14 @@ public sealed class NodeProcess : IAsyncDisposable
             ["Chat__Limits__GroupsPerAddress"] = "100000",
             ["Chat__Limits__HubConnectionsPerAddress"] = "100000",
         };
-        foreach (var (key, value) in settings) environment[key.Replace(":", "__")] = value;
-        return StartAsync(["dotnet", Path.Combine(AppContext.BaseDirectory, "WebChat.dll")], AppContext.BaseDirectory, environment, httpPort, tcpPort);
+        var node = Launch(["dotnet", Path.Combine(AppContext.BaseDirectory, "WebChat.dll")], AppContext.BaseDirectory, environment, settings,
+            httpPort, tcpPort);
+        await node.WaitUntilHealthyAsync(TimeSpan.FromSeconds(30));
+        return node;
     }
 
-    private static async Task<NodeProcess> StartAsync(IReadOnlyList<string> command, string directory,
-        IDictionary<string, string?> environment, int httpPort, int tcpPort)
+    private static NodeProcess Launch(IReadOnlyList<string> command, string directory,
+        IDictionary<string, string?> environment, IDictionary<string, string?>? settings, int httpPort, int tcpPort)
     {
         var start = new ProcessStartInfo(command[0])
         {
@@ -81,8 +96,18 @@ public sealed class NodeProcess : IAsyncDisposable
         foreach (var a in command.Skip(1)) start.ArgumentList.Add(a);
         foreach (var key in start.Environment.Keys.Where(k => ScrubbedPrefixes.Any(k.StartsWith)).ToList()) start.Environment.Remove(key);
         foreach (var (key, value) in environment) start.Environment[key] = value;
+        string? ownData = null;
+        if (settings?.Keys.Any(k => k.Replace("__", ":") == "Chat:DataPath") != true)
+        {
+            ownData = Path.Combine(Path.GetTempPath(), "webchat-data-" + Guid.NewGuid().ToString("N")[..8]);
+            start.Environment["Chat__DataPath"] = ownData;
+        }
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) start.Environment[key.Replace(":", "__")] = value;
 
-        var node = new NodeProcess(Process.Start(start) ?? throw new InvalidOperationException($"{command[0]} did not start"), httpPort, tcpPort);
+        var node = new NodeProcess(Process.Start(start) ?? throw new InvalidOperationException($"{command[0]} did not start"), httpPort, tcpPort)
+        {
+            _ownDataFolder = ownData,
+        };
         var process = node._process;
         // A test run that ends abruptly must not leave nodes behind holding ports.
         AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } };
@@ -90,7 +115,6 @@ public sealed class NodeProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) node._output.Enqueue(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await node.WaitUntilHealthyAsync(TimeSpan.FromSeconds(30));
         return node;
     }
 
@@ -117,7 +141,7 @@ public sealed class NodeProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    private async Task WaitUntilHealthyAsync(TimeSpan timeout)
+    public async Task WaitUntilHealthyAsync(TimeSpan timeout)
     {
         // No timeout per request: a probe the client gave up on while the node was still starting (JIT on a busy
         // machine) would be logged by the node as an aborted request, and the logging tests read those logs.
@@ -148,6 +172,7 @@ public sealed class NodeProcess : IAsyncDisposable
     {
         await KillAsync();
         _process.Dispose();
+        if (_ownDataFolder is not null && Directory.Exists(_ownDataFolder)) Directory.Delete(_ownDataFolder, recursive: true);
     }
 
     [DllImport("libc", SetLastError = true)]

@@ -22,6 +22,8 @@ public sealed class WebChatApplication : WebApplicationFactory<Program>
         ["Chat:Limits:JoinsPerMinute"] = "100000",
         ["Chat:Limits:GroupsPerAddress"] = "100000",
         ["Chat:Limits:HubConnectionsPerAddress"] = "100000",
+        // Memory only: each test starts with no groups; a test about restarts names its own data folder.
+        ["Chat:DataPath"] = "",
     };
 
     private readonly Action<IServiceCollection>? _services;
@@ -33,7 +35,7 @@ public sealed class WebChatApplication : WebApplicationFactory<Program>
             foreach (var (k, v) in settings) _settings[k] = v;
         // Kestrel on a free loopback port, chosen through the "urls" setting: UseKestrel(0) races with the
         // app's own start and can throw "Addresses cannot be modified after the server has started"
-        // (dotnet/aspnetcore#67714, not fixed in 10.0.15).
+        // (an ASP.NET Core bug, still there in 10.0.15).
         UseKestrel();
     }
 

@@ -83,6 +83,25 @@ public sealed class TlsGatewayTests : IDisposable
     }
 
     [Fact]
+    public async Task TheSeedClientsLinesWithoutNewlineWorkInsideTls()
+    {
+        using var certificate = TestCertificate.Create();
+        TestCertificate.WritePem(certificate, CertificatePath, KeyPath);
+        await using var app = App();
+        await using var client = await TcpChatClient.ConnectTlsAsync(TlsPortOf(app));
+        await client.ExpectAsync(TcpChatClient.Menu);
+        // Each pause ends a line: the session's read is cancelled by its timer and goes on inside the same TLS stream.
+        await client.SendAsync("2", newline: false);
+        await client.ExpectAsync("Enter your name: \n");
+        await client.SendAsync("Hadas", newline: false);
+        await client.ExpectAsync("Enter password for the group: \n");
+        await client.SendAsync("secret", newline: false);
+        await client.ExpectAsync("The id of the group is:1\nYou're connected to group chat #1\nYou can start to talk!\n");
+        await client.SendAsync("/who");
+        Assert.Contains("Hadas", await client.ReadLineAsync());
+    }
+
+    [Fact]
     public async Task ARenewedCertificateIsServedToTheNextConnectionWithoutARestart()
     {
         using var first = TestCertificate.Create("first");

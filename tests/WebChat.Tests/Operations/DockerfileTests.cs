@@ -25,14 +25,20 @@ public class DockerfileTests(PublishedApp published)
         Assert.Equal(["dotnet", "WebChat.dll"], Docker.EntryPoint);
         Assert.Equal([.. Docker.EntryPoint, "--probe", $"http://127.0.0.1:{Docker.HttpPort}/healthz"], Docker.HealthCheck);
         Assert.Equal("/app", Docker.WorkDir);
+        // Chat:DataPath's default ("data" under the WORKDIR) is a volume the app's user may write.
+        var text = File.ReadAllText(Path.Combine(PublishedApp.RepositoryRoot, "Dockerfile"));
+        Assert.Matches(@"(?m)^VOLUME /app/data$", text);
+        Assert.Matches(@"(?m)^RUN mkdir -p /app/data && chown ""\$APP_UID"" /app/data$", text);
     }
 
     [Fact]
-    public void ComposeRunsTwoNodesOfThisImageOnRedisWithTheExposedPorts()
+    public void ComposeRunsTwoNodesOfThisImageOnRedisAndOneThatKeepsItsGroupsInAVolume()
     {
         var compose = File.ReadAllText(Path.Combine(PublishedApp.RepositoryRoot, "compose.yaml"));
         var containerPorts = Regex.Matches(compose, @"- ""\d+:(\d+)""").Select(m => int.Parse(m.Groups[1].Value)).ToList();
-        Assert.Equal(4, containerPorts.Count);
+        Assert.Equal(6, containerPorts.Count);
+        Assert.Matches(@"(?m)^  single:\n    profiles: \[single\]\n", compose);
+        Assert.Matches(@"(?m)^      - webchat-data:/app/data$", compose);
         Assert.All(containerPorts, p => Assert.Contains(p, Docker.Exposed));
         Assert.Equal(2, Regex.Matches(compose, @"ConnectionStrings__Redis: redis:6379").Count);
         Assert.Matches(@"(?m)^  redis:\n    image: redis:", compose);

@@ -31,6 +31,13 @@ public sealed class Sent
 /// </summary>
 public sealed class RoamingMember
 {
+    /// <summary>
+    /// How long a call waits for the server's answer. Only a dropped connection leaves a call's fate unknown; a
+    /// live connection that has not answered by then is a failure of the test, not a drop to recover from (a retry
+    /// would spend a single-use token that the unanswered call may have spent already).
+    /// </summary>
+    private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(60);
+
     private readonly int _port;
     private readonly List<ChatMessage> _seen = [];
     private HubPeer _peer;
@@ -59,55 +66,82 @@ public sealed class RoamingMember
     /// <summary>Sends one numbered text and books it; a connection lost under the send makes it a maybe and rejoins.</summary>
     public async Task SendAsync(string text, Sent sent)
     {
+        if (Lost) return;
         try
         {
-            var stored = await _peer.Send(GroupId, text).WaitAsync(TcpChatClient.DefaultTimeout);
+            var stored = await _peer.Send(GroupId, text).WaitAsync(AnswerTimeout);
             sent.ConfirmedIds[stored!.Id] = text;
         }
         catch (HubException)
         {
             Interlocked.Increment(ref sent.Refused);
         }
-        catch (Exception)
+        catch (Exception e) when (e is not TimeoutException)
         {
             sent.MaybeTexts[text] = 0;
             await ReconnectAsync();
         }
     }
 
-    /// <summary>Drops the connection (if it is not dropped already) and rejoins on a new one from the last message seen.</summary>
-    public async Task ReconnectAsync()
+    /// <summary>
+    /// True when the member slipped out of this client's hands: a rejoin reached the server (which spent the token
+    /// and answered with the next one) but the connection died before the answer came back. Like a page in that
+    /// state, it holds no valid token any more; the server lets the member go when its grace ends.
+    /// </summary>
+    public bool Lost { get; private set; }
+
+    /// <summary>
+    /// Drops the connection (if it is not dropped already) and rejoins on a new one from the last message seen.
+    /// Tokens are single-use, so a retry with the same token is only safe when the earlier attempt may never have
+    /// reached the server; if it did (the connection died after the Rejoin was sent), the retry is refused as
+    /// "already used", and the member is <see cref="Lost"/>. Returns false then.
+    /// </summary>
+    public async Task<bool> ReconnectAsync()
     {
+        if (Lost) return false;
+        var mayHaveReachedServer = false;
         for (var attempt = 1; ; attempt++)
         {
             await CollectAsync();
+            var sent = false;
             try
             {
                 _peer = await HubPeer.ConnectAsync(_port);
-                var back = await _peer.Rejoin(_token, _seen.Count == 0 ? 0 : _seen[^1].Id).WaitAsync(TcpChatClient.DefaultTimeout);
+                sent = true;
+                var back = await _peer.Rejoin(_token, _seen.Count == 0 ? 0 : _seen[^1].Id).WaitAsync(AnswerTimeout);
                 _token = back.RejoinToken;
                 _seen.AddRange(back.History);
                 Rejoins++;
-                return;
+                return true;
             }
-            catch (Exception e) when (attempt < 5 && e is not HubException) { }
+            catch (HubException e) when (mayHaveReachedServer && e.Message.Contains("[InvalidToken]"))
+            {
+                // An earlier attempt was accepted and its answer (the next token) lost with its connection.
+                Lost = true;
+                await CollectAsync();
+                return false;
+            }
+            catch (Exception e) when (attempt < 5 && e is not HubException and not TimeoutException)
+            {
+                mayHaveReachedServer |= sent; // the connection dropped: before the Rejoin went out, or after
+            }
         }
     }
 
     public async Task LeaveAsync()
     {
-        for (var attempt = 1; ; attempt++)
+        for (var attempt = 1; !Lost; attempt++)
         {
             try
             {
-                await _peer.LeaveGroup(GroupId).WaitAsync(TcpChatClient.DefaultTimeout);
+                await _peer.LeaveGroup(GroupId).WaitAsync(AnswerTimeout);
                 break;
             }
-            catch (Exception) when (attempt < 5 && _peer.Closed.IsCompleted)
+            catch (Exception e) when (attempt < 5 && e is not TimeoutException && _peer.Closed.IsCompleted)
             {
                 // The connection dropped under the leave: if the leave got through, the token opens nothing any more.
                 try { await ReconnectAsync(); }
-                catch (HubException e) when (e.Message.Contains("expired")) { break; }
+                catch (HubException refused) when (refused.Message.Contains("[InvalidToken]")) { break; }
             }
         }
         await CollectAsync();
@@ -193,6 +227,7 @@ public sealed class GroupRun : IAsyncDisposable
     public async Task FenceAsync()
     {
         if (Roamer.Current.Closed.IsCompleted) await Roamer.ReconnectAsync();
+        Assert.False(Roamer.Lost, $"group {GroupId}: the staying roamer lost its member (a rejoin was accepted but its answer never arrived)");
         var fence = await Talker.Send(GroupId, Fence);
         Sent.ConfirmedIds[fence!.Id] = Fence;
         var wait = TimeSpan.FromSeconds(20);

@@ -120,7 +120,8 @@ public class GatewayAbuseTests
     [Fact]
     public async Task AThousandSilentConnectionsMeetThePerAddressLimitThenTheIdleTimeout()
     {
-        await using var app = new LoggedApplication(new Dictionary<string, string?> { ["Chat:Gateway:MenuIdleSeconds"] = "2" });
+        var clock = new FakeClock();
+        await using var app = new LoggedApplication(new Dictionary<string, string?> { ["Chat:Gateway:MenuIdleSeconds"] = "2" }, clock.Install);
         var port = TcpChatClient.PortOf(app);
 
         var silent = await ConnectManyAsync(port, 1000);
@@ -139,6 +140,8 @@ public class GatewayAbuseTests
             await hub.WaitForMessageAsync(m => m.Text == "still served");
 
             // The refused are closed at once; the accepted ones when idle for 2 s, with a word why.
+            await clock.WaitUntilArmedAsync(TimeSpan.FromSeconds(2), 100);
+            clock.Advance(TimeSpan.FromSeconds(2));
             var rest = await Task.WhenAll(silent.Select(p => p.ReadUntilClosedAsync(TimeSpan.FromSeconds(15))));
             var accepted = rest.Where(r => r.Count > 0).ToList();
             Assert.Equal(100, accepted.Count);
@@ -158,11 +161,12 @@ public class GatewayAbuseTests
     [Fact]
     public async Task WithTheLimitRaisedAThousandSilentConnectionsAreHeldThenClosedWhenIdle()
     {
+        var clock = new FakeClock();
         await using var app = new WebChatApplication(new Dictionary<string, string?>
         {
             ["Chat:Gateway:MaxConnectionsPerAddress"] = "1100",
             ["Chat:Gateway:MenuIdleSeconds"] = "2",
-        });
+        }, clock.Install);
         var port = TcpChatClient.PortOf(app);
         var silent = await ConnectManyAsync(port, 1000);
         try
@@ -170,6 +174,8 @@ public class GatewayAbuseTests
             var first = await Task.WhenAll(silent.Select(p => p.ReadLineAsync()));
             Assert.All(first, l => Assert.Equal("Hello client, please choose an option: ", l));
             Assert.Equal(1000, app.Get<GatewaySessions>().Count);
+            await clock.WaitUntilArmedAsync(TimeSpan.FromSeconds(2), 1000);
+            clock.Advance(TimeSpan.FromSeconds(2));
             var rest = await Task.WhenAll(silent.Select(p => p.ReadUntilClosedAsync(TimeSpan.FromSeconds(15))));
             Assert.All(rest, r => Assert.Equal("You were idle in the menu for 2 seconds; closing the connection", r[^1]));
             Assert.Equal(0, app.Get<GatewaySessions>().Count);

@@ -28,20 +28,28 @@ public sealed class LoggedApplication : WebApplicationFactory<Program>
         ["Chat:Limits:JoinsPerMinute"] = "100000",
         ["Chat:Limits:GroupsPerAddress"] = "100000",
         ["Chat:Limits:HubConnectionsPerAddress"] = "100000",
+        ["Chat:DataPath"] = "",
     };
 
-    public LoggedApplication(IDictionary<string, string?>? settings = null)
+    private readonly Action<IServiceCollection>? _services;
+
+    public LoggedApplication(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
+        _services = services;
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) _settings[k] = v;
-        UseKestrel(0);
+        // A free port through the "urls" setting, as WebChatApplication does: UseKestrel(0) races with the app's own
+        // start and can throw "Addresses cannot be modified after the server has started".
+        UseKestrel();
     }
 
     public ServerLog Log { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.UseSetting(WebHostDefaults.ServerUrlsKey, "http://127.0.0.1:0");
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
         builder.ConfigureServices(s => s.AddSingleton<ILogEventSink>(Log));
+        if (_services is not null) builder.ConfigureServices(_services);
     }
 }
 

@@ -10,7 +10,8 @@ namespace WebChat.Store.Redis;
 /// Each event goes to the dispatcher once: a repeat is dropped, and a gap (events published while the
 /// subscription was re-established) is filled with the messages from the group's history.
 /// </summary>
-public sealed class RedisInbox(RedisNode node, IGroupEventPublisher publisher, LocalMemberships local, ILogger<RedisInbox> log)
+public sealed class RedisInbox(RedisNode node, RedisGroupStore store, IGroupEventPublisher publisher, LocalMemberships local,
+    ILogger<RedisInbox> log)
 {
     private const string ProbePrefix = "probe:";
     private readonly ConcurrentDictionary<int, (string Epoch, long Seq)> _last = new();
@@ -93,8 +94,16 @@ public sealed class RedisInbox(RedisNode node, IGroupEventPublisher publisher, L
             }
         }
         publisher.Publish(e.ToGroupEvent());
+        // Keep the hash this node would restore the group with (if Redis lost it) up to date.
+        if (e.Kind == nameof(GroupEventKind.PasswordChanged)) _ = RefreshSecretAsync(e.GroupId);
         if (e.GroupDeleted == 1) _last.TryRemove(e.GroupId, out _);
         else _last[e.GroupId] = (e.Epoch, e.Seq);
+    }
+
+    private async Task RefreshSecretAsync(int groupId)
+    {
+        try { await store.GetSecretAsync(groupId); }
+        catch (ChatException) { }
     }
 
     private async Task FillAsync(int groupId, long after, long upTo)

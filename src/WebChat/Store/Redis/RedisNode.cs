@@ -50,15 +50,29 @@ public sealed class RedisNode
         if (!IsReady) throw ChatException.Unavailable();
     }
 
-    /// <summary>Runs a script with the key prefix as its first argument; an unreachable Redis becomes <see cref="ChatError.Unavailable"/>.</summary>
-    public async Task<RedisResult> RunAsync(string script, params RedisValue[] args)
+    /// <summary>
+    /// Calls a function of the store's library (<see cref="RedisScripts"/>) with the key prefix as its first argument,
+    /// loading the library first if Redis does not have it (a new or restarted Redis); an unreachable Redis becomes
+    /// <see cref="ChatError.Unavailable"/>.
+    /// </summary>
+    public async Task<RedisResult> RunAsync(string function, params RedisValue[] args)
     {
-        var values = new RedisValue[args.Length + 1];
-        values[0] = Options.KeyPrefix;
-        args.CopyTo(values, 1);
+        var values = new object[args.Length + 3];
+        values[0] = function;
+        values[1] = 0;
+        values[2] = Options.KeyPrefix;
+        for (var i = 0; i < args.Length; i++) values[i + 3] = args[i];
         try
         {
-            return await Database.ScriptEvaluateAsync(script, keys: null, values).ConfigureAwait(false);
+            try
+            {
+                return await Database.ExecuteAsync("FCALL", values).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (ex.Message.Contains("Function not found", StringComparison.OrdinalIgnoreCase))
+            {
+                await LoadLibraryAsync().ConfigureAwait(false);
+                return await Database.ExecuteAsync("FCALL", values).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
@@ -72,6 +86,13 @@ public sealed class RedisNode
             _log.LogError(ex, "Unexpected failure of a Redis call");
             throw ChatException.Unavailable();
         }
+    }
+
+    /// <summary>Loads the store's function library (FUNCTION LOAD); one already loaded by another node is fine.</summary>
+    public async Task LoadLibraryAsync()
+    {
+        try { await Database.ExecuteAsync("FUNCTION", "LOAD", RedisScripts.Library).ConfigureAwait(false); }
+        catch (RedisServerException ex) when (ex.Message.Contains("already exists", StringComparison.OrdinalIgnoreCase)) { }
     }
 
     private void Signal() => Interlocked.Exchange(ref _changed, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();

@@ -10,7 +10,7 @@ namespace WebChat.Store.Redis;
 /// presence period of its own connection, so after an outage every live node has refreshed before anyone sweeps.
 /// </summary>
 public sealed class RedisNodeService(RedisNode node, RedisInbox inbox, RedisGroupStore store, LocalMemberships local,
-    IGroupEventPublisher publisher, IDataProtectionProvider dataProtection, ILogger<RedisNodeService> log) : BackgroundService
+    IDataProtectionProvider dataProtection, ILogger<RedisNodeService> log) : BackgroundService
 {
     private const int SweepBatch = 200;
     private readonly TimeSpan _ttl = node.Options.PresenceTtl;
@@ -75,6 +75,7 @@ public sealed class RedisNodeService(RedisNode node, RedisInbox inbox, RedisGrou
             await inbox.ResubscribeAsync();
             return false;
         }
+        await node.LoadLibraryAsync();
         await HeartbeatAsync();
         await RegisterMembersAsync();
         if (!_keyRingLoaded) await LoadKeyRingAsync();
@@ -127,15 +128,11 @@ public sealed class RedisNodeService(RedisNode node, RedisInbox inbox, RedisGrou
                 await inbox.CatchUpAsync(groupId, epoch, r[1]);
                 continue;
             }
-            // The id went to a new group while Redis was away: these members' group is gone. They leave
-            // here (their connections must not hear the new group), as if it had been deleted.
+            // The id went to a new group while Redis was away: these members' group is gone. The script published
+            // their leaves to this node's inbox, in the old group's stream (their connections must not hear the new
+            // group); here they stop being members, as if the group had been deleted.
             log.LogWarning("Group {GroupId} was replaced by a newer group while Redis was away; its members here leave it", groupId);
-            var seq = inbox.LastSeq(groupId, epoch);
-            foreach (var (connectionId, m) in group)
-            {
-                local.Remove(connectionId, groupId);
-                publisher.Publish(new GroupEvent(groupId, ++seq, GroupEventKind.Left, m.Name, m.Door, connectionId));
-            }
+            foreach (var (connectionId, _) in group) local.Remove(connectionId, groupId);
         }
     }
 

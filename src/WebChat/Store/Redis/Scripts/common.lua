@@ -1,5 +1,10 @@
--- Prepended to every script. ARGV[1] is the key prefix. Keys are built inside the scripts (a group's
+-- Loaded once in front of every script (RedisScripts builds one function library). ARGV[1] is the key prefix. Keys are built inside the scripts (a group's
 -- events touch its node list and the id allocator), so the store needs one Redis, not a cluster.
+--
+-- A group g: hash g:<g> (epoch, pw, seq, joins, owner = member id, addr = creator's address, hb = bytes of
+-- history text), g:<g>:m member id -> member (JSON), g:<g>:k name key -> member id, g:<g>:o member ids in
+-- join order, g:<g>:s member id -> what the message script needs of it (below), g:<g>:h history (published
+-- events), g:<g>:nodes node -> members there. 'groups' holds every live group, scored so that ZREVRANGE lists the largest first.
 local P = ARGV[1]
 
 local function gkey(g, part)
@@ -28,6 +33,44 @@ end
 local function conn_of(m)
   if m.c == '' then return nil end
   return m.c
+end
+
+local function member(g, id)
+  local raw = redis.call('HGET', gkey(g, 'm'), id)
+  if not raw then return nil end
+  return cjson.decode(raw)
+end
+
+-- Writes a member, and beside it what a message from it needs: its connection, a newline, and the event's
+-- fields that do not change from message to message, already JSON, so the message script neither decodes
+-- the member nor encodes a table.
+local function put_member(g, m)
+  local raw = cjson.encode(m)
+  redis.call('HSET', gkey(g, 'm'), m.i, raw)
+  local fields = ',"k":"Message","g":' .. tonumber(g) .. ',"e":' .. cjson.encode(redis.call('HGET', gkey(g), 'epoch'))
+    .. ',"u":' .. cjson.encode(m.n) .. ',"d":' .. cjson.encode(m.d) .. ',"c":' .. cjson.encode(m.c)
+  redis.call('HSET', gkey(g, 's'), m.i, m.c .. '\n' .. fields)
+  return raw
+end
+
+local function owner_name(g)
+  local id = redis.call('HGET', gkey(g), 'owner')
+  local m = id and member(g, id)
+  if m then return m.n end
+  return ''
+end
+
+-- Most members first, equal sizes by id (a group's score: members * 2^32 - id, exact in a double).
+local function resized(g)
+  local count = redis.call('HLEN', gkey(g, 'm'))
+  redis.call('ZADD', P .. 'groups', string.format('%.0f', count * 4294967296 - tonumber(g)), g)
+end
+
+-- 0 when a new group may be created; 1 the deployment is full, 2 the address has its share.
+local function can_create(address, max_groups, per_address)
+  if redis.call('ZCARD', P .. 'groups') >= tonumber(max_groups) then return 1 end
+  if tonumber(redis.call('GET', P .. 'addr:' .. address) or '0') >= tonumber(per_address) then return 2 end
+  return 0
 end
 
 local function take_id()
@@ -77,11 +120,13 @@ end
 
 local function add_member(g, m)
   m.t = now_ms()
-  redis.call('HSET', gkey(g, 'm'), m.i, cjson.encode(m))
+  if not m.v then m.v = 1 end
+  put_member(g, m)
   redis.call('HSET', gkey(g, 'k'), m.k, m.i)
   redis.call('ZADD', gkey(g, 'o'), redis.call('HINCRBY', gkey(g), 'joins', 1), m.i)
   redis.call('HINCRBY', gkey(g, 'nodes'), m.o, 1)
   redis.call('SADD', P .. 'node:' .. m.o .. ':m', g .. '|' .. m.i)
+  resized(g)
 end
 
 local function leave_node(g, node)
@@ -91,33 +136,81 @@ local function leave_node(g, node)
 end
 
 local function delete_group(g)
-  redis.call('DEL', gkey(g), gkey(g, 'm'), gkey(g, 'k'), gkey(g, 'o'), gkey(g, 'h'), gkey(g, 'nodes'))
+  local address = redis.call('HGET', gkey(g), 'addr')
+  if address and address ~= '' and redis.call('DECR', P .. 'addr:' .. address) <= 0 then
+    redis.call('DEL', P .. 'addr:' .. address)
+  end
+  redis.call('DEL', gkey(g), gkey(g, 'm'), gkey(g, 'k'), gkey(g, 'o'), gkey(g, 'h'), gkey(g, 's'), gkey(g, 'nodes'))
   redis.call('ZREM', P .. 'groups', g)
   release_id(tonumber(g))
 end
 
--- Removes a member and publishes its leave (before its node stops listening); deletes an empty group.
--- only_if_detached: keep it if it has a connection; only_if_connected: keep it if it has none.
--- Returns removed, deleted (1/0).
-local function remove_member(g, id, only_if_detached, only_if_connected)
-  local raw = redis.call('HGET', gkey(g, 'm'), id)
-  if not raw then return 0, 0 end
-  local m = cjson.decode(raw)
-  if only_if_detached and m.c ~= '' then return 0, 0 end
-  if only_if_connected and m.c == '' then return 0, 0 end
+-- Takes a member out of the group's structures (its event is already out), then, when it was the owner,
+-- hands the group to the longest-standing member (announced), and finally stops publishing to its node if
+-- it was that node's last member. Returns the new owner's name or nil.
+local function take_out(g, id, m)
   redis.call('HDEL', gkey(g, 'm'), id)
+  redis.call('HDEL', gkey(g, 's'), id)
   redis.call('HDEL', gkey(g, 'k'), m.k)
   redis.call('ZREM', gkey(g, 'o'), id)
   redis.call('SREM', P .. 'node:' .. m.o .. ':m', g .. '|' .. id)
   redis.call('ZREM', P .. 'detached', g .. '|' .. id)
-  local last = redis.call('HLEN', gkey(g, 'm')) == 0
+  local heir_name
+  if redis.call('HLEN', gkey(g, 'm')) > 0 then
+    resized(g)
+    if redis.call('HGET', gkey(g), 'owner') == id then
+      local heir_id = redis.call('ZRANGE', gkey(g, 'o'), 0, 0)[1]
+      local heir = member(g, heir_id)
+      redis.call('HSET', gkey(g), 'owner', heir_id)
+      emit(g, { k = 'OwnerChanged', u = heir.n, d = heir.d, c = conn_of(heir) })
+      heir_name = heir.n
+    end
+  end
+  leave_node(g, m.o)
+  return heir_name
+end
+
+-- Removes a member and publishes its leave (before its node stops listening); deletes an empty group.
+-- only_if_detached: keep it if it has a connection; only_if_connected: keep it if it has none.
+-- Returns removed, deleted (1/0), and the new owner's name when ownership passed on.
+local function remove_member(g, id, only_if_detached, only_if_connected)
+  local m = member(g, id)
+  if not m then return 0, 0 end
+  if only_if_detached and m.c ~= '' then return 0, 0 end
+  if only_if_connected and m.c == '' then return 0, 0 end
+  local last = redis.call('HLEN', gkey(g, 'm')) == 1
   local event = { k = 'Left', u = m.n, d = m.d, c = conn_of(m) }
   if last then event.x = 1 end
   emit(g, event)
-  leave_node(g, m.o)
+  local heir = take_out(g, id, m)
   if last then
     delete_group(g)
     return 1, 1
   end
-  return 1, 0
+  return 1, 0, heir
+end
+
+-- The caller of a moderation request: the group's owner, still held by that connection. Returns the
+-- owner's member, or nil and a refusal code (-1 not a member, -2 not the owner).
+local function check_owner(g, by_id, by_conn)
+  local m = member(g, by_id)
+  if not m or m.c ~= by_conn then return nil, -1 end
+  if redis.call('HGET', gkey(g), 'owner') ~= by_id then return nil, -2 end
+  return m
+end
+
+-- A sliding minute in six ten-second buckets per address (as the in-memory store's limiter). Counts one
+-- and returns 1, or returns 0 when the address has used its allowance (nothing counted).
+local function count_in_minute(name, address, limit)
+  local bucket = math.floor(now_ms() / 10000)
+  local keys = {}
+  for i = 0, 5 do keys[#keys + 1] = P .. name .. ':' .. address .. ':' .. (bucket - i) end
+  local used = 0
+  for _, v in ipairs(redis.call('MGET', unpack(keys))) do
+    if v then used = used + tonumber(v) end
+  end
+  if used >= tonumber(limit) then return 0 end
+  redis.call('INCR', keys[1])
+  redis.call('PEXPIRE', keys[1], 70000)
+  return 1
 end

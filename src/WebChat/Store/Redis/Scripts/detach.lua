@@ -7,6 +7,6 @@ if not raw then return 0 end
 local m = cjson.decode(raw)
 if m.c ~= ARGV[4] then return 0 end
 m.c = ''
-redis.call('HSET', gkey(g, 'm'), id, cjson.encode(m))
+put_member(g, m)
 redis.call('ZADD', P .. 'detached', now_ms() + tonumber(ARGV[5]), g .. '|' .. id)
 return 1

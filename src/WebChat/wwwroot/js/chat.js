@@ -1,7 +1,7 @@
 // The browser door: the lobby (create or join) and the room, over the hub at /hubs/chat.
 import { loadSession, saveSession, clearSession } from "./session.js";
 import * as view from "./view.js";
-import { errorText, fieldFor, isRefusal, validateEntry, codePoints, MaxMessageLength } from "./forms.js";
+import { errorText, fieldFor, refusal, membershipGone, validateEntry, codePoints, MaxMessageLength } from "./forms.js";
 
 const $ = id => document.getElementById(id);
 const ui = {
@@ -10,15 +10,18 @@ const ui = {
     createButton: $("create-group"), joinButton: $("join-group"), entryError: $("entry-error"),
     openGroups: $("open-groups"), moreGroups: $("more-groups"), noGroups: $("no-groups"),
     roomTitle: $("room-title"), roomId: $("room-id"), copyId: $("copy-id"), copyLink: $("copy-link"),
-    copyStatus: $("copy-status"), leave: $("leave-group"),
+    copyStatus: $("copy-status"), leave: $("leave-group"), notify: $("notify"), notifyStatus: $("notify-status"),
     scroller: $("messages-scroll"), messages: $("messages"), noMessages: $("no-messages"),
     messageForm: $("message-form"), message: $("message"), send: $("send"), sendError: $("send-error"),
-    members: $("members"), memberCount: $("member-count"),
+    members: $("members"), memberCount: $("member-count"), peopleTitle: $("people-title"),
+    passwordForm: $("password-form"), newPassword: $("new-password"), changePassword: $("change-password"),
+    passwordStatus: $("password-status"),
 };
 
 let session = loadSession();   // { groupId, userName, token, lastSeen } while in a group
+let owner = null;              // the group's owner's name, as the server gave it
 const seen = new Set();        // ids of the messages shown, so nothing shows twice
-let unread = 0;
+let unread = 0;                // messages from others while the tab was hidden (the title counts them)
 
 const connection = new signalR.HubConnectionBuilder()
     .withUrl("/hubs/chat")
@@ -41,15 +44,40 @@ on("MessageReceived", message => {
     if (session && message.groupId === session.groupId) addMessage(message);
 });
 on("MemberJoined", (groupId, userName) => {
-    if (!session || groupId !== session.groupId) return;
+    if (!inGroup(groupId)) return;
     addMember(userName);
-    addNotice(`${userName} joined the group`, "joined");
+    addNotice([{ name: userName }, " joined the group"], "joined");
 });
 on("MemberLeft", (groupId, userName) => {
-    if (!session || groupId !== session.groupId) return;
+    if (!inGroup(groupId)) return;
     removeMember(userName);
-    addNotice(`${userName} left the group`, "left");
+    addNotice([{ name: userName }, " left the group"], "left");
 });
+// Moderation: the owner removes a member, changes the password or hands the group on.
+on("RemovedFromGroup", async (groupId, by) => {
+    if (!inGroup(groupId)) return;
+    const { userName } = session;
+    clearSession();
+    session = null;
+    owner = null;
+    ui.userName.value = userName;
+    showLobby(["You were removed from group #" + groupId + " by ", { name: by }, "."]);
+    await refreshGroups();
+});
+on("MemberRemoved", (groupId, userName, by) => {
+    if (inGroup(groupId)) memberRemoved(userName, by);
+});
+on("PasswordChanged", (groupId, by) => {
+    // The owner's own page said so when its ChangePassword returned.
+    if (inGroup(groupId) && !isMe(by)) addNotice([{ name: by }, " changed the group's password"], "moderation");
+});
+on("OwnerChanged", (groupId, newOwner) => {
+    if (inGroup(groupId)) setOwner(newOwner, { announce: true });
+});
+
+function inGroup(groupId) {
+    return session !== null && groupId === session.groupId;
+}
 
 async function enterWith(invoke, options) {
     const events = held = [];
@@ -109,9 +137,16 @@ async function rejoin() {
         await enterWith(() => connection.invoke("Rejoin", previous.token, fresh ? 0 : previous.lastSeen),
             { fresh, newAfter: fresh ? previous.lastSeen : null });
     } catch (error) {
-        if (!isRefusal(error)) return;   // the connection dropped again: the next reconnect tries again
+        const refused = refusal(error);
+        if (!refused) return;   // the connection dropped again: the next reconnect tries again
+        if (!membershipGone(refused.kind)) {
+            // Busy or unavailable for a moment: the membership is still there, try again shortly.
+            setTimeout(() => { if (session === previous && connection.state === signalR.HubConnectionState.Connected) rejoin(); }, 3000);
+            return;
+        }
         clearSession();
         session = null;
+        owner = null;
         // Lobby words say "group #N": "group chat #N" on the page means you are in it.
         showLobby(`You were away too long and left group #${previous.groupId}. Join it again with its password.`);
         ui.userName.value = previous.userName;
@@ -141,8 +176,9 @@ ui.entryForm.addEventListener("submit", async event => {
         ui.password.value = "";
         showEntryError("");
     } catch (error) {
-        const message = errorText(error, connection.state);
-        showEntryError(message, fieldFor(message, { userName: ui.userName, password: ui.password, groupId: ui.groupId }));
+        const refused = refusal(error);
+        showEntryError(errorText(error, connection.state),
+            refused && fieldFor(refused.kind, { userName: ui.userName, password: ui.password, groupId: ui.groupId }));
     } finally {
         setBusy(false);
     }
@@ -175,16 +211,7 @@ function setBusy(busy) {
 
 function showEntryError(message, field) {
     ui.entryError.textContent = message;
-    // Enter joins when a group ID is filled in (an invite), and creates a group otherwise.
-for (const input of [ui.userName, ui.password, ui.groupId]) {
-    input.addEventListener("keydown", event => {
-        if (event.key !== "Enter" || event.isComposing) return;
-        event.preventDefault();
-        ui.entryForm.requestSubmit(ui.groupId.value.trim() ? ui.joinButton : ui.createButton);
-    });
-}
-
-for (const input of [ui.userName, ui.password, ui.groupId]) input.removeAttribute("aria-invalid");
+    for (const input of [ui.userName, ui.password, ui.groupId]) input.removeAttribute("aria-invalid");
     if (field) {
         field.setAttribute("aria-invalid", "true");
         field.focus();
@@ -210,13 +237,16 @@ async function refreshGroups() {
 setInterval(() => { if (!document.hidden) refreshGroups(); }, 10000);
 window.addEventListener("focus", () => refreshGroups());
 
+// notice: words, or parts with names in them (see view.fillParts)
 function showLobby(notice) {
     roomShown = false;
+    unread = 0;
     ui.room.hidden = true;
     ui.roomTitle.textContent = "";
     ui.lobby.hidden = false;
-    ui.lobbyNotice.textContent = notice ?? "";
+    view.fillParts(ui.lobbyNotice, notice ? [notice].flat() : []);
     ui.lobbyNotice.hidden = !notice;
+    ui.scroller.removeAttribute("aria-busy");
     document.body.classList.remove("in-room");
     document.title = "WebChat";
     ui.userName.focus();
@@ -225,24 +255,30 @@ function showLobby(notice) {
 // ---- room ----
 
 function enterRoom(joined, { fresh, newAfter = null }) {
+    // The log is busy while the history replays, so a screen reader does not read out every old message.
+    ui.scroller.setAttribute("aria-busy", "true");
     if (fresh) {
         ui.messages.replaceChildren();
         seen.clear();
     }
+    // Each Rejoin hands out a fresh token (the previous one stops working): keep the newest.
     session = { groupId: joined.groupId, userName: joined.userName, token: joined.rejoinToken, lastSeen: fresh ? 0 : session?.lastSeen ?? 0 };
+    owner = joined.owner ?? null;
     ui.roomTitle.textContent = `group chat #${joined.groupId}`;
     ui.roomId.textContent = String(joined.groupId);
-    ui.members.replaceChildren(...joined.members.map(name => view.memberElement(name, isMe(name))));
+    ui.members.replaceChildren(...joined.members.map(name => view.memberElement(name, rolesOf(name))));
     updateMemberCount();
+    showOwnerTools();
     let marked = !newAfter || !joined.history.some(m => m.id <= newAfter);
     for (const message of joined.history) {
         if (!marked && message.id > newAfter) {
             addNotice("New since you were here", "divider");
             marked = true;
         }
-        addMessage(message);
+        addMessage(message, { replay: true });
     }
     saveSession(session);
+    ui.scroller.setAttribute("aria-busy", "false");
     ui.lobby.hidden = true;
     ui.room.hidden = false;
     roomShown = true;
@@ -253,11 +289,12 @@ function enterRoom(joined, { fresh, newAfter = null }) {
     ui.message.focus();
 }
 
+// The server gives the name exactly (JoinedGroup.userName): no case or accent folding here.
 function isMe(name) {
-    return session !== null && name.localeCompare(session.userName, undefined, { sensitivity: "accent" }) === 0;
+    return session !== null && name === session.userName;
 }
 
-function addMessage(message) {
+function addMessage(message, { replay = false } = {}) {
     if (seen.has(message.id)) return;
     seen.add(message.id);
     const mine = isMe(message.sender);
@@ -272,9 +309,10 @@ function addMessage(message) {
         session.lastSeen = message.id;
         saveSession(session);
     }
-    if (!mine && document.hidden) {
+    if (!mine && !replay && document.hidden) {
         unread++;
         updateTitle();
+        notifyDesktop(message);
     }
     if (stick) scrollToEnd();
 }
@@ -286,7 +324,7 @@ function addNotice(text, kind) {
 }
 
 function addMember(name) {
-    if (!memberElementOf(name)) ui.members.append(view.memberElement(name, isMe(name)));
+    if (!memberElementOf(name)) ui.members.append(view.memberElement(name, rolesOf(name)));
     updateMemberCount();
 }
 
@@ -303,8 +341,124 @@ function updateMemberCount() {
     ui.memberCount.textContent = String(ui.members.children.length);
 }
 
+// ---- moderation ----
+
+function iOwn() {
+    return session !== null && owner !== null && owner === session.userName;
+}
+
+function rolesOf(name) {
+    return { isMe: isMe(name), isOwner: name === owner, canModerate: iOwn() && !isMe(name) };
+}
+
+function showOwnerTools() {
+    for (const li of ui.members.children) view.updateMember(li, rolesOf(li.dataset.name));
+    const wasShown = !ui.passwordForm.hidden;
+    ui.passwordForm.hidden = !iOwn();
+    if (wasShown && ui.passwordForm.hidden) {
+        ui.newPassword.value = "";
+        ui.passwordStatus.textContent = "";
+    }
+}
+
+function setOwner(name, { announce }) {
+    if (name === owner) return;
+    const hadFocus = ui.members.contains(document.activeElement) || ui.passwordForm.contains(document.activeElement);
+    owner = name;
+    showOwnerTools();
+    if (announce) addNotice([{ name }, " is now the owner of the group"], "moderation");
+    // The control that had focus may be gone: keep the keyboard in the member list.
+    if (hadFocus && (!document.activeElement || document.activeElement === document.body)) ui.peopleTitle.focus();
+}
+
+function memberRemoved(name, by) {
+    const li = memberElementOf(name);
+    if (!li) return;   // already shown (the owner's own page hears of its removal twice)
+    const hadFocus = li.contains(document.activeElement);
+    const next = li.nextElementSibling ?? li.previousElementSibling;
+    li.remove();
+    updateMemberCount();
+    addNotice([{ name }, " was removed from the group by ", { name: by }], "moderation");
+    if (hadFocus) focusFirstAction(next);
+}
+
+function focusFirstAction(li) {
+    const button = li && [...li.querySelectorAll("button")].find(b => b.offsetParent !== null);
+    (button ?? (ui.passwordForm.hidden ? ui.peopleTitle : ui.newPassword)).focus();
+}
+
+ui.members.addEventListener("click", async event => {
+    const button = event.target.closest("button[data-action]");
+    const li = button?.closest("li.member");
+    if (!li || !session) return;
+    const action = button.dataset.action;
+    if (action === "remove" || action === "owner") {
+        view.startConfirm(li, action).focus();
+    } else if (action === "cancel") {
+        view.endConfirm(li)?.focus();
+    } else if (action === "confirm") {
+        await moderate(li);
+    }
+});
+
+ui.members.addEventListener("keydown", event => {
+    if (event.key !== "Escape") return;
+    const li = event.target.closest("li.member");
+    if (li?.dataset.pending !== undefined) view.endConfirm(li)?.focus();
+});
+
+async function moderate(li) {
+    const { groupId, userName: me } = session;
+    const name = li.dataset.name;
+    const action = li.dataset.pending;
+    // Busy, but not disabled: a disabled button would drop the keyboard focus to the page's start.
+    if (li.dataset.busy) return;
+    li.dataset.busy = "true";
+    ui.passwordStatus.textContent = "";
+    try {
+        if (action === "remove") {
+            await connection.invoke("RemoveMember", groupId, name);
+            if (inGroup(groupId)) memberRemoved(name, me);
+        } else {
+            await connection.invoke("TransferOwnership", groupId, name);
+            if (inGroup(groupId)) setOwner(name, { announce: true });
+        }
+    } catch (error) {
+        delete li.dataset.busy;
+        view.endConfirm(li)?.focus();
+        ui.passwordStatus.textContent = errorText(error, connection.state);
+    }
+}
+
+ui.passwordForm.addEventListener("submit", async event => {
+    event.preventDefault();
+    if (!session || ui.changePassword.disabled) return;
+    const password = ui.newPassword.value;
+    ui.newPassword.removeAttribute("aria-invalid");
+    if (!password) {
+        ui.passwordStatus.textContent = ui.newPassword.dataset.requiredMessage;
+        ui.newPassword.setAttribute("aria-invalid", "true");
+        return ui.newPassword.focus();
+    }
+    const { groupId } = session;
+    ui.changePassword.disabled = true;
+    try {
+        await connection.invoke("ChangePassword", groupId, password);
+        ui.newPassword.value = "";
+        ui.passwordStatus.textContent = "The group's password is changed: joins from now on need the new one.";
+        if (inGroup(groupId)) addNotice("You changed the group's password", "moderation");
+    } catch (error) {
+        ui.passwordStatus.textContent = errorText(error, connection.state);
+        if (refusal(error)?.kind === "InvalidPassword") ui.newPassword.setAttribute("aria-invalid", "true");
+        ui.newPassword.focus();
+    } finally {
+        ui.changePassword.disabled = false;
+    }
+});
+
+// "(3) group chat #1 - WebChat" while the tab is hidden and others talk; the count goes once the tab is seen.
 function updateTitle() {
-    document.title = `${unread ? `(${unread}) ` : ""}group chat #${session.groupId} · WebChat`;
+    document.title = `${unread ? `(${unread}) ` : ""}group chat #${session.groupId} - WebChat`;
 }
 
 document.addEventListener("visibilitychange", () => {
@@ -313,6 +467,50 @@ document.addEventListener("visibilitychange", () => {
         if (session) updateTitle();
     }
 });
+
+// ---- desktop notifications: only when the person turns them on with the button, never asked for on load ----
+
+const notifyKey = "webchat.notify";
+
+function notificationsOn() {
+    return "Notification" in window && Notification.permission === "granted" && localStorage.getItem(notifyKey) === "on";
+}
+
+function showNotifyButton() {
+    ui.notify.hidden = !("Notification" in window);
+    ui.notify.setAttribute("aria-pressed", String(notificationsOn()));
+}
+
+ui.notify.addEventListener("click", async () => {
+    if (notificationsOn()) {
+        localStorage.setItem(notifyKey, "off");
+        ui.notifyStatus.textContent = "Desktop notifications are off.";
+    } else {
+        const permission = Notification.permission === "default" ? await Notification.requestPermission() : Notification.permission;
+        if (permission === "granted") {
+            localStorage.setItem(notifyKey, "on");
+            ui.notifyStatus.textContent = "Desktop notifications are on: you get one for each message while this tab is hidden.";
+        } else {
+            ui.notifyStatus.textContent = "This browser blocks notifications from this page; allow them in its site settings first.";
+        }
+    }
+    showNotifyButton();
+});
+
+function notifyDesktop(message) {
+    if (!notificationsOn()) return;
+    try {
+        const shown = new Notification(`${message.sender} in group chat #${message.groupId}`, {
+            body: message.text.length > 200 ? message.text.slice(0, 200) + "…" : message.text,
+            tag: `webchat-${message.groupId}`,
+        });
+        shown.addEventListener("click", () => { window.focus(); shown.close(); });
+    } catch {
+        // Some browsers show notifications only through a service worker; the title still counts.
+    }
+}
+
+showNotifyButton();
 
 function isNearEnd() {
     const s = ui.scroller;
@@ -396,6 +594,7 @@ if (session) {
     ui.roomId.textContent = String(session.groupId);
     ui.lobby.hidden = true;
     ui.room.hidden = false;
+    ui.scroller.setAttribute("aria-busy", "true");
     document.body.classList.add("in-room");
 }
 start();

@@ -1,4 +1,5 @@
-// Fills the server-rendered markup. Names and texts always go in through textContent.
+// Fills the server-rendered markup. Names and texts always go in through textContent; every name sits in its own
+// <bdi> and every text in a dir="auto" element (the templates carry them), so each shows in its own direction.
 const $ = id => document.getElementById(id);
 
 function fromTemplate(id) {
@@ -34,10 +35,20 @@ export function messageElement(message, mine) {
     return li;
 }
 
-export function noticeElement(text, kind) {
+/** Words with names in them: each part a string, or { name } for a name (isolated in a <bdi>). */
+export function fillParts(element, parts) {
+    element.replaceChildren(...parts.map(part => {
+        if (typeof part === "string") return document.createTextNode(part);
+        const bdi = document.createElement("bdi");
+        bdi.textContent = part.name;
+        return bdi;
+    }));
+}
+
+export function noticeElement(parts, kind) {
     const li = fromTemplate("notice-template");
     if (kind) li.classList.add(kind);
-    field(li, "text").textContent = text;
+    fillParts(field(li, "text"), typeof parts === "string" ? [parts] : parts);
     return li;
 }
 
@@ -56,15 +67,45 @@ export function hue(name) {
     return hash % 8;
 }
 
-export function memberElement(name, isMe) {
+/** A member row: { isMe, isOwner, canModerate } say whether "(you)", "owner" and the owner's buttons show. */
+export function memberElement(name, roles) {
     const li = fromTemplate("member-template");
     li.dataset.name = name;
     const avatar = field(li, "avatar");
     avatar.textContent = initial(name);
     avatar.className = `avatar hue-${hue(name)}`;
     field(li, "name").textContent = name;
-    field(li, "you").hidden = !isMe;
+    for (const bdi of li.querySelectorAll('[data-field="action-name"]')) bdi.textContent = name;
+    updateMember(li, roles);
     return li;
+}
+
+export function updateMember(li, { isMe, isOwner, canModerate }) {
+    field(li, "you").hidden = !isMe;
+    field(li, "owner").hidden = !isOwner;
+    li.classList.toggle("is-owner", isOwner);
+    if (!canModerate) endConfirm(li);
+    field(li, "actions").hidden = !canModerate || li.dataset.pending !== undefined;
+}
+
+// The owner's inline confirmation: the row's buttons give way to "Confirm ..." and "Cancel".
+export function startConfirm(li, action) {
+    const name = li.dataset.name;
+    li.dataset.pending = action;
+    const confirm = li.querySelector('[data-action="confirm"]');
+    fillParts(confirm, action === "remove" ? ["Confirm remove ", { name }] : ["Confirm make ", { name }, " owner"]);
+    field(li, "actions").hidden = true;
+    field(li, "confirm").hidden = false;
+    return confirm;
+}
+
+export function endConfirm(li) {
+    const action = li.dataset.pending;
+    if (action === undefined) return null;
+    delete li.dataset.pending;
+    field(li, "confirm").hidden = true;
+    field(li, "actions").hidden = false;
+    return li.querySelector(`[data-action="${action}"]`);
 }
 
 export function groupRowElement(group) {

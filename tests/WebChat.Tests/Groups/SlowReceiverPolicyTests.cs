@@ -1,0 +1,181 @@
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using WebChat.Gateway;
+using WebChat.Groups;
+using WebChat.Hubs;
+
+namespace WebChat.Tests.Groups;
+
+/// <summary>
+/// One slow-receiver rule for both doors: past the limit a connection is cut only while its peer is not taking
+/// data (its writer waits on the socket), or past four times the limit whatever the reason. A burst over the limit
+/// that the peer takes as it comes (the server fell behind for a moment, a GC pause) is kept; a stalled peer is cut.
+/// </summary>
+public class SlowReceiverPolicyTests
+{
+    private const int Limit = 64 * 1024;
+    private static readonly SlowReceiverPolicy Policy = new(Limit);
+
+    [Theory]
+    [InlineData(Limit, true, false)]              // at the limit: fine, even while waiting
+    [InlineData(Limit + 1, true, true)]           // past it while the peer takes nothing: too slow
+    [InlineData(Limit + 1, false, false)]         // past it while the peer takes data: the server fell behind
+    [InlineData(4 * Limit, false, false)]
+    [InlineData(4 * Limit + 1, false, true)]      // past four times the limit: cut whatever the reason
+    public void TheRule(long unsent, bool waitingOnPeer, bool tooSlow) =>
+        Assert.Equal(tooSlow, Policy.IsTooSlow(unsent, waitingOnPeer));
+
+    [Fact]
+    public async Task TcpABurstOverTheLimitQueuedWhileTheWriterHadNotRunIsKept()
+    {
+        var outbound = new Outbound(Policy);
+        var line = new byte[1024];
+        for (var i = 0; i < 2 * Limit / line.Length; i++) Assert.True(outbound.TryEnqueue(line)); // a GC pause: nothing written yet
+        var pipe = new Pipe();
+        var writer = outbound.RunWriterAsync(pipe.Writer);
+        long received = 0;
+        while (received < 2 * Limit)
+        {
+            var read = await pipe.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            received += read.Buffer.Length;
+            pipe.Reader.AdvanceTo(read.Buffer.End);
+        }
+        outbound.Complete();
+        await writer.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void HubABurstOverTheLimitThatThePeerTakesAsItComesIsKept()
+    {
+        var peer = new FakeHubPeer();
+        var outbox = peer.Outbox();
+        for (var i = 0; i < 2 * Limit / FakeHubPeer.Size; i++) outbox.Send(FakeHubPeer.Message(i));
+        Assert.False(outbox.IsClosed);
+        Assert.Equal(0, peer.Aborts);
+        Assert.Equal(Enumerable.Range(0, 2 * Limit / FakeHubPeer.Size), peer.Written);
+    }
+
+    [Fact]
+    public async Task HubABacklogBehindAPeerThatPausedIsWrittenInOrderOnceItReadsAgain()
+    {
+        var peer = new FakeHubPeer();
+        var outbox = peer.Outbox();
+        peer.Stall();
+        for (var i = 0; i < Limit / FakeHubPeer.Size; i++) outbox.Send(FakeHubPeer.Message(i)); // up to the limit, not past it
+        Assert.Equal(Limit, outbox.UnsentBytes);
+        peer.Resume();
+        await peer.WaitForWrittenAsync(Limit / FakeHubPeer.Size);
+        Assert.Equal(Enumerable.Range(0, Limit / FakeHubPeer.Size), peer.Written);
+        Assert.False(outbox.IsClosed);
+    }
+
+    [Fact]
+    public void HubAStalledPeerIsCutOncePastTheLimit()
+    {
+        var peer = new FakeHubPeer();
+        var outbox = peer.Outbox();
+        peer.Stall();
+        var sent = 0;
+        while (!outbox.IsClosed && sent < 10 * Limit / FakeHubPeer.Size) outbox.Send(FakeHubPeer.Message(sent++));
+        Assert.True(outbox.IsClosed);
+        Assert.Equal(Limit / FakeHubPeer.Size + 1, sent); // the first message past the limit
+        Assert.Equal(1, peer.Aborts);
+        outbox.Send(FakeHubPeer.Message(sent));
+        Assert.Equal(1, peer.Aborts); // cut once; nothing more is taken
+    }
+
+    [Fact]
+    public void TcpAStalledPeerIsCutOncePastTheLimit()
+    {
+        var outbound = new Outbound(Policy);
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1024, resumeWriterThreshold: 512));
+        _ = outbound.RunWriterAsync(pipe.Writer); // nobody reads the pipe: the writer ends up waiting on its flush
+        var line = new byte[1024];
+        var accepted = 0;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (outbound.TryEnqueue(line))
+        {
+            accepted++;
+            Assert.True(DateTime.UtcNow < deadline, "a peer that takes nothing was never cut off");
+            if (accepted % 16 == 0) Thread.Yield();
+        }
+        Assert.InRange((long)accepted * line.Length, Limit, 4 * Limit);
+    }
+
+    [Fact]
+    public void TcpAnEndlessBacklogIsCutAtFourTimesTheLimitWhateverTheReason()
+    {
+        var outbound = new Outbound(Policy); // its writer never runs: nobody waits on the peer
+        var line = new byte[1024];
+        var accepted = 0;
+        while (outbound.TryEnqueue(line)) accepted++;
+        Assert.Equal(4 * Limit / line.Length, accepted);
+    }
+
+    /// <summary>A hub connection's writes: complete at once while the peer reads, pending while it is stalled.</summary>
+    private sealed class FakeHubPeer
+    {
+        public const int Size = 1024;
+        private readonly List<int> _written = [];
+        private TaskCompletionSource? _stalled;
+        private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Aborts;
+
+        public List<int> Written
+        {
+            get { lock (_written) return [.. _written]; }
+        }
+
+        public static SerializedHubMessage Message(int n) => new(new InvocationMessage("MessageReceived", [n]));
+
+        public HubOutbox Outbox() => new("c1", "127.0.0.1", Policy, WriteAsync, _ => Size, () => Interlocked.Increment(ref Aborts));
+
+        public void Stall() => _stalled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Resume()
+        {
+            var stalled = _stalled;
+            _stalled = null;
+            stalled?.SetResult();
+        }
+
+        public async Task WaitForWrittenAsync(int count)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (true)
+            {
+                Task progress;
+                lock (_written)
+                {
+                    if (_written.Count >= count) return;
+                    progress = _progress.Task;
+                }
+                var left = deadline - DateTime.UtcNow;
+                Assert.True(left > TimeSpan.Zero, $"only {Written.Count} of {count} messages written");
+                await Task.WhenAny(progress, Task.Delay(left));
+            }
+        }
+
+        private ValueTask WriteAsync(SerializedHubMessage message)
+        {
+            var n = (int)((InvocationMessage)message.Message!).Arguments[0]!;
+            if (_stalled is { } stalled) return new ValueTask(stalled.Task.ContinueWith(_ => Record(n), TaskScheduler.Default));
+            Record(n);
+            return ValueTask.CompletedTask;
+        }
+
+        private void Record(int n)
+        {
+            TaskCompletionSource progress;
+            lock (_written)
+            {
+                _written.Add(n);
+                progress = _progress;
+                _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            progress.TrySetResult();
+        }
+    }
+}
