@@ -123,7 +123,9 @@ public sealed class TcpGateway(
         try
         {
             // Half the host's shutdown time for users to take their last lines; then the rest is cut.
-            await Task.WhenAll(_connections.Values).WaitAsync(hostOptions.Value.ShutdownTimeout / 2, time, cancellationToken);
+            var shutdown = hostOptions.Value.ShutdownTimeout;
+            var drain = shutdown == Timeout.InfiniteTimeSpan ? shutdown : shutdown / 2;
+            await Task.WhenAll(_connections.Values).WaitAsync(drain, time, cancellationToken);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
@@ -152,7 +154,8 @@ public sealed class TcpGateway(
         var member = new Member(Door.Tcp, $"tcp-{groups.NodeId}-{connection.ConnectionId}", address);
         using var scope = _log.BeginScope(new Dictionary<string, object>
         {
-            ["Door"] = tls ? "tcp-tls" : "tcp",
+            ["Door"] = "tcp",
+            ["Tls"] = tls,
             ["ConnectionId"] = member.ConnectionId,
             ["Address"] = shown,
         });

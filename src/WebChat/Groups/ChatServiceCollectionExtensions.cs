@@ -54,7 +54,7 @@ internal sealed class ChatOptionsValidation : IValidateOptions<ChatOptions>
         AtLeast(o.HistorySize, 0, "Chat:HistorySize");
         AtLeast(o.HistoryMaxBytes, 0, "Chat:HistoryMaxBytes");
         AtLeast(o.PasswordHashIterations, 1, "Chat:PasswordHashIterations");
-        AtLeast(o.Limits.MessagesPerSecond, 0.1, "Chat:Limits:MessagesPerSecond");
+        AtLeast(o.Limits.MessagesPerSecond, 0.001, "Chat:Limits:MessagesPerSecond");
         AtLeast(o.Limits.MessageBurst, 1, "Chat:Limits:MessageBurst");
         AtLeast(o.Limits.PasswordFailuresPerMinute, 1, "Chat:Limits:PasswordFailuresPerMinute");
         AtLeast(o.Limits.MaxUnsentBytes, 1024, "Chat:Limits:MaxUnsentBytes");

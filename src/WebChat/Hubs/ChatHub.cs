@@ -87,9 +87,10 @@ public sealed class RefusalFilter(ILogger<RefusalFilter> log, TimeProvider time)
 {
     /// <summary>
     /// How long a refusal waits before it is answered. A connection's calls run one at a time, so a client that
-    /// loops on a refused call (a taken name, a used-up allowance, a full connection, a flood) gets at most four
-    /// answers a second instead of as many as the server can turn out, each of which costs about as much as a
-    /// message; a person does not notice a quarter of a second.
+    /// loops on a refused call (a taken name, a used-up allowance, a full connection) gets at most four answers a
+    /// second instead of as many as the server can turn out, each of which costs about as much as a message; a
+    /// person does not notice a quarter of a second. A message refused as too fast is answered at once: delayed,
+    /// a flood's refusals would alternate with the refilled bucket's messages, each a new run in the log.
     /// </summary>
     public static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(250);
 
@@ -98,7 +99,8 @@ public sealed class RefusalFilter(ILogger<RefusalFilter> log, TimeProvider time)
         try { return await next(context); }
         catch (ChatException e)
         {
-            await Task.Delay(Delay, time, context.Context.ConnectionAborted).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (e.Error != ChatError.TooFast)
+                await Task.Delay(Delay, time, context.Context.ConnectionAborted).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             throw new HubException(Describe(e));
         }
         catch (Exception e) when (e is not OperationCanceledException and not HubException)

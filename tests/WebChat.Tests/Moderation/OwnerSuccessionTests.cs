@@ -57,7 +57,8 @@ public class OwnerSuccessionTests
     [Fact]
     public async Task AHubOwnerKeepsTheGroupThroughItsGraceAndHandsItOnWhenTheGraceEnds()
     {
-        await using var app = new WebChatApplication(new Dictionary<string, string?> { ["Chat:ReconnectGraceSeconds"] = "1" });
+        var clock = new FakeClock();
+        await using var app = new WebChatApplication(services: clock.Install);
         var hadas = await ChatClient.ConnectAsync(app, moderation: true);
         var g = (await hadas.CreateGroup("Hadas", "pw")).GroupId;
         await using var shoham = await ChatClient.ConnectAsync(app, moderation: true);
@@ -67,6 +68,11 @@ public class OwnerSuccessionTests
         await shoham.Heard.TakeAsync(1);
 
         await hadas.DisposeAsync(); // dropped, not left: kept for the grace, then gone
+        var grace = TimeSpan.FromSeconds(30);
+        await clock.WaitUntilArmedAsync(grace);
+        clock.Advance(grace - TimeSpan.FromMilliseconds(1));
+        Assert.True(shoham.Heard.IsEmpty); // still inside the grace: no leave, no new owner
+        clock.Advance(TimeSpan.FromMilliseconds(1));
         await noa.ExpectAsync("Hadas has removed from the group \nShoham is now the owner of the group \n");
         Assert.Equal(new HeardLeft(g, "Hadas"), await shoham.Heard.NextAsync());
         Assert.Equal(new HeardOwnerChanged(g, "Shoham"), await shoham.Heard.NextAsync());
