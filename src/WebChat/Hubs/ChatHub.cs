@@ -83,7 +83,7 @@ public sealed class ChatHub(ChatGroups groups, ChatMetrics metrics, ILogger<Chat
 /// A refusal is not an error of the server: SignalR's own "Failed to invoke hub method" log is silenced in
 /// appsettings, so anything else that fails is logged here instead.
 /// </summary>
-public sealed class RefusalFilter(ILogger<RefusalFilter> log, TimeProvider time) : IHubFilter
+public sealed class RefusalFilter(ILogger<RefusalFilter> log) : IHubFilter
 {
     /// <summary>
     /// How long a refusal waits before it is answered. A connection's calls run one at a time, so a client that
@@ -91,6 +91,8 @@ public sealed class RefusalFilter(ILogger<RefusalFilter> log, TimeProvider time)
     /// second instead of as many as the server can turn out, each of which costs about as much as a message; a
     /// person does not notice a quarter of a second. A message refused as too fast is answered at once: delayed,
     /// a flood's refusals would alternate with the refilled bucket's messages, each a new run in the log.
+    /// The pause is on the wall clock, not the app's <see cref="TimeProvider"/>: it paces a socket, and a test that
+    /// drives the reconnect grace with a fake clock must not have to drive every refusal too.
     /// </summary>
     public static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(250);
 
@@ -100,7 +102,7 @@ public sealed class RefusalFilter(ILogger<RefusalFilter> log, TimeProvider time)
         catch (ChatException e)
         {
             if (e.Error != ChatError.TooFast)
-                await Task.Delay(Delay, time, context.Context.ConnectionAborted).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await Task.Delay(Delay, context.Context.ConnectionAborted).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             throw new HubException(Describe(e));
         }
         catch (Exception e) when (e is not OperationCanceledException and not HubException)
