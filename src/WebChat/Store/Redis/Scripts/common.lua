@@ -199,6 +199,17 @@ local function check_owner(g, by_id, by_conn)
   return m
 end
 
+-- The member the owner acts on, by its name key: returns the owner's record and the member's id, or nil and a
+-- refusal code (-1/-2 as check_owner, -3 no such member, -4 the owner itself).
+local function owners_target(g, by_id, by_conn, key)
+  local owner, refused = check_owner(g, by_id, by_conn)
+  if not owner then return nil, refused end
+  local id = redis.call('HGET', gkey(g, 'k'), key)
+  if not id then return nil, -3 end
+  if id == by_id then return nil, -4 end
+  return owner, id
+end
+
 -- A sliding minute in six ten-second buckets per address (as the in-memory store's limiter). Counts one
 -- and returns 1, or returns 0 when the address has used its allowance (nothing counted).
 local function count_in_minute(name, address, limit)

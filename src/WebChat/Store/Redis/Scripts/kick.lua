@@ -3,11 +3,8 @@
 -- working with it. Returns { 1, removed member (JSON), owner's name }, or { code }: -1 the caller is not a
 -- member held by that connection, -2 not the owner, -3 no such member, -4 the owner itself.
 local g, by_id = ARGV[2], ARGV[3]
-local owner, refused = check_owner(g, by_id, ARGV[4])
-if not owner then return { refused } end
-local id = redis.call('HGET', gkey(g, 'k'), ARGV[5])
-if not id then return { -3 } end
-if id == by_id then return { -4 } end
+local owner, id = owners_target(g, by_id, ARGV[4], ARGV[5])
+if not owner then return { id } end
 local raw = redis.call('HGET', gkey(g, 'm'), id)
 local m = cjson.decode(raw)
 emit(g, { k = 'Removed', u = m.n, d = m.d, c = conn_of(m), b = owner.n })
