@@ -39,18 +39,25 @@ public class RejoinTests
 
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30); // the default
 
+    /// <summary>Alice creates a group, Bob joins it, Alice's connection drops: returns once her grace timer is armed.</summary>
+    private static async Task<(ChatClient Bob, WebChat.Groups.JoinedGroup Alice)> DropAliceInTheGraceAsync(WebChatApplication app, FakeClock clock)
+    {
+        var bob = await ChatClient.ConnectAsync(app);
+        var alice = await ChatClient.ConnectAsync(app);
+        var created = await alice.CreateGroup("Alice", "pw");
+        await bob.JoinGroup(created.GroupId, "Bob", "pw");
+        await alice.DisposeAsync();
+        await clock.WaitUntilArmedAsync(Grace);
+        return (bob, created);
+    }
+
     [Fact]
     public async Task AfterExactlyTheGraceTheMemberLeavesAndTheTokenIsRefused()
     {
         var clock = new FakeClock();
         await using var app = new WebChatApplication(services: clock.Install);
-        await using var bob = await ChatClient.ConnectAsync(app);
-        var alice = await ChatClient.ConnectAsync(app);
-        var created = await alice.CreateGroup("Alice", "pw");
-        await bob.JoinGroup(created.GroupId, "Bob", "pw");
-        await alice.DisposeAsync();
-
-        await clock.WaitUntilArmedAsync(Grace);
+        var (bob, created) = await DropAliceInTheGraceAsync(app, clock);
+        await using var _ = bob;
         clock.Advance(Grace - TimeSpan.FromMilliseconds(1));
         Assert.Equal(1, clock.ArmedFor(TimeSpan.FromMilliseconds(1))); // still inside the grace
         Assert.Equal([new(created.GroupId, 2)], await bob.ListGroups());
@@ -67,13 +74,8 @@ public class RejoinTests
     {
         var clock = new FakeClock();
         await using var app = new WebChatApplication(services: clock.Install);
-        await using var bob = await ChatClient.ConnectAsync(app);
-        var alice = await ChatClient.ConnectAsync(app);
-        var created = await alice.CreateGroup("Alice", "pw");
-        await bob.JoinGroup(created.GroupId, "Bob", "pw");
-        await alice.DisposeAsync();
-
-        await clock.WaitUntilArmedAsync(Grace);
+        var (bob, created) = await DropAliceInTheGraceAsync(app, clock);
+        await using var _ = bob;
         clock.Advance(Grace - TimeSpan.FromMilliseconds(1));
         await using var alice2 = await ChatClient.ConnectAsync(app);
         await alice2.Rejoin(created.RejoinToken, 0);
