@@ -221,16 +221,5 @@ public class ModerationAcrossNodesTests
         }
     }
 
-    private static async Task<HubConnection> ConnectAsync(Uri node)
-    {
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(node, "/hubs/chat"), o =>
-            {
-                o.Transports = HttpTransportType.WebSockets;
-                o.SkipNegotiation = true;
-            })
-            .Build();
-        await connection.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        return connection;
-    }
+    private static Task<HubConnection> ConnectAsync(Uri node) => ChatClient.ConnectHubAsync(node);
 }

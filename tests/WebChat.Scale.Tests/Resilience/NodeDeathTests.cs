@@ -42,16 +42,5 @@ public class NodeDeathTests
         Assert.Equal(lonely, next.GroupId);      // the dead node's empty group freed its id
     }
 
-    private static async Task<HubConnection> ConnectAsync(Uri node)
-    {
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(node, "/hubs/chat"), o =>
-            {
-                o.Transports = HttpTransportType.WebSockets;
-                o.SkipNegotiation = true;
-            })
-            .Build();
-        await connection.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        return connection;
-    }
+    private static Task<HubConnection> ConnectAsync(Uri node) => ChatClient.ConnectHubAsync(node);
 }

@@ -45,7 +45,10 @@ public sealed class ChatClient : IAsyncDisposable
     }
 
     /// <summary>Connects to a node at <paramref name="baseAddress"/> (a node run as its own process) over WebSockets, like the browser.</summary>
-    public static async Task<ChatClient> ConnectAsync(Uri baseAddress)
+    public static async Task<ChatClient> ConnectAsync(Uri baseAddress) => new(await ConnectHubAsync(baseAddress));
+
+    /// <summary>A started bare hub connection to a node at <paramref name="baseAddress"/>, over WebSockets.</summary>
+    public static async Task<HubConnection> ConnectHubAsync(Uri baseAddress)
     {
         var connection = new HubConnectionBuilder()
             .WithUrl(new Uri(baseAddress, "/hubs/chat"), o =>
@@ -54,9 +57,8 @@ public sealed class ChatClient : IAsyncDisposable
                 o.SkipNegotiation = true;
             })
             .Build();
-        var client = new ChatClient(connection);
         await connection.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        return client;
+        return connection;
     }
 
     public Task<JoinedGroup> CreateGroup(string name, string password) =>
