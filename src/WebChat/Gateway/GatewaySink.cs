@@ -15,21 +15,35 @@ public sealed class GatewaySink(GatewaySessions sessions, ChatMetrics metrics) :
     // A group's list changes only on its own dispatcher shard, in stream order, so copy-on-write arrays suffice.
     private readonly ConcurrentDictionary<int, TcpSession[]> _groups = new();
 
+    // The member lists a run wrote to, per dispatcher thread: each of their sessions is flushed once at the run's end.
+    [ThreadStatic] private static List<TcpSession[]>? t_touched;
+
     public void Deliver(ReadOnlySpan<GroupEvent> events)
     {
-        // Each session's writer already sends whatever is queued with one write, so events go on one by one.
-        foreach (var e in events) Deliver(e);
+        // A run's lines are written into each receiver's socket pipe, then each receiver is flushed once:
+        // one send per receiver for the whole run (a run is one event when the node is quiet).
+        var touched = t_touched ??= [];
+        try
+        {
+            foreach (var e in events) Deliver(e, touched);
+        }
+        finally
+        {
+            foreach (var members in touched)
+                foreach (var session in members) session.FlushOutput();
+            touched.Clear();
+        }
     }
 
-    private void Deliver(GroupEvent e)
+    private void Deliver(GroupEvent e, List<TcpSession[]> touched)
     {
         switch (e.Kind)
         {
             case GroupEventKind.Message:
-                Fanout(e.GroupId, () => GatewayTexts.Chat(e.UserName, e.Message!.Text), e.ConnectionId);
+                Fanout(touched, e.GroupId, () => GatewayTexts.Chat(e.UserName, e.Message!.Text), e.ConnectionId);
                 break;
             case GroupEventKind.Joined:
-                Fanout(e.GroupId, () => GatewayTexts.Joined(e.UserName), e.ConnectionId);
+                Fanout(touched, e.GroupId, () => GatewayTexts.Joined(e.UserName), e.ConnectionId);
                 if (e.Door == Door.Tcp && e.ConnectionId is not null && sessions.TryGet(e.ConnectionId, out var joiner))
                     _groups.AddOrUpdate(e.GroupId, _ => [joiner], (_, list) => [.. list, joiner]);
                 break;
@@ -45,7 +59,7 @@ public sealed class GatewaySink(GatewaySessions sessions, ChatMetrics metrics) :
                     RemoveFromGroup(e.GroupId, e.ConnectionId);
                     if (sessions.TryGet(e.ConnectionId, out var leaver)) leaver.OnLeft(e.GroupId);
                 }
-                Fanout(e.GroupId, () => GatewayTexts.Left(e.UserName), except: null);
+                Fanout(touched, e.GroupId, () => GatewayTexts.Left(e.UserName), except: null);
                 break;
             case GroupEventKind.Removed:
                 if (e.Door == Door.Tcp && e.ConnectionId is not null)
@@ -53,32 +67,40 @@ public sealed class GatewaySink(GatewaySessions sessions, ChatMetrics metrics) :
                     RemoveFromGroup(e.GroupId, e.ConnectionId);
                     if (sessions.TryGet(e.ConnectionId, out var removed)) removed.OnRemoved(e.GroupId, e.By ?? "");
                 }
-                Fanout(e.GroupId, () => GatewayTexts.WasRemoved(e.UserName, e.By ?? ""), except: null);
+                Fanout(touched, e.GroupId, () => GatewayTexts.WasRemoved(e.UserName, e.By ?? ""), except: null);
                 break;
             case GroupEventKind.PasswordChanged:
                 if (e.Door == Door.Tcp && e.ConnectionId is not null && sessions.TryGet(e.ConnectionId, out var owner)
                     && owner.Enqueue(GatewayTexts.PasswordChangedToOwner))
                     metrics.Delivered(Door.Tcp);
-                Fanout(e.GroupId, () => GatewayTexts.PasswordChanged(e.UserName), e.ConnectionId);
+                Fanout(touched, e.GroupId, () => GatewayTexts.PasswordChanged(e.UserName), e.ConnectionId);
                 break;
             case GroupEventKind.OwnerChanged:
-                Fanout(e.GroupId, () => GatewayTexts.OwnerChanged(e.UserName), except: null);
+                Fanout(touched, e.GroupId, () => GatewayTexts.OwnerChanged(e.UserName), except: null);
                 break;
         }
     }
 
-    private void Fanout(int groupId, Func<string> line, string? except)
+    private void Fanout(List<TcpSession[]> touched, int groupId, Func<string> line, string? except)
     {
         if (!_groups.TryGetValue(groupId, out var members)) return;
+        if (!Contains(touched, members)) touched.Add(members);
         byte[]? bytes = null;
         long delivered = 0;
         foreach (var session in members)
         {
             if (session.ConnectionId == except) continue;
             bytes ??= GatewayTexts.Bytes(line());
-            if (session.Enqueue(bytes)) delivered++;
+            if (session.Write(bytes)) delivered++;
         }
         metrics.Delivered(Door.Tcp, delivered);
+    }
+
+    private static bool Contains(List<TcpSession[]> lists, TcpSession[] members)
+    {
+        foreach (var list in lists)
+            if (ReferenceEquals(list, members)) return true;
+        return false;
     }
 
     private void RemoveFromGroup(int groupId, string connectionId)

@@ -171,7 +171,8 @@ public sealed class TcpGateway(
             }
             GatewayLog.Opened(_log, member.ConnectionId, shown);
             metrics.ConnectionOpened(Door.Tcp);
-            var session = new TcpSession(connection, member, groups, sessions, slowReceivers, _options, time, _log);
+            var socket = tls ? null : connection.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket;
+            var session = new TcpSession(connection, member, groups, sessions, slowReceivers, _options, time, _log, socket);
             try
             {
                 await session.RunAsync();

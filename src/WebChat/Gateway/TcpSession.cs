@@ -23,15 +23,19 @@ public sealed partial class TcpSession
     private readonly ILogger _log;
     private readonly TimeSpan _menuIdle;
     private readonly Outbound _out;
+    private readonly System.Net.Sockets.Socket? _socket;
 
     private ITimer? _timer;
     private Task? _writer;
     private volatile bool _stopping;
     private int _dropped;
 
+    /// <param name="socket">The connection's own socket on a plain TCP connection (output goes to it directly);
+    /// null behind TLS, where output goes through the connection's pipe.</param>
     internal TcpSession(ConnectionContext connection, Member member, ChatGroups groups, GatewaySessions sessions,
-        SlowReceiverPolicy slowReceivers, ChatOptions options, TimeProvider time, ILogger log)
+        SlowReceiverPolicy slowReceivers, ChatOptions options, TimeProvider time, ILogger log, System.Net.Sockets.Socket? socket = null)
     {
+        _socket = socket;
         (_connection, Member, _groups, _sessions, _slowReceivers, _time, _log) = (connection, member, groups, sessions, slowReceivers, time, log);
         _menuIdle = TimeSpan.FromSeconds(Math.Max(1, options.Gateway.MenuIdleSeconds));
         _out = new Outbound(slowReceivers);
@@ -46,7 +50,7 @@ public sealed partial class TcpSession
     /// <summary>Runs the dialogue until the user leaves or the connection drops; the member is released before it returns.</summary>
     public async Task RunAsync()
     {
-        _writer = _out.RunWriterAsync(_connection.Transport.Output);
+        _writer = _out.RunWriterAsync(_connection.Transport.Output, _socket);
         _sessions.Add(this);
         try
         {
@@ -79,6 +83,18 @@ public sealed partial class TcpSession
         DropSlowReceiver();
         return false;
     }
+
+    /// <summary>Writes bytes for this user without sending them yet (the sink flushes at the end of a run); false
+    /// (and the connection cut) when it has too much unsent.</summary>
+    internal bool Write(byte[] bytes)
+    {
+        if (_out.TryWrite(bytes)) return true;
+        DropSlowReceiver();
+        return false;
+    }
+
+    /// <summary>Sends what <see cref="Write"/> put in.</summary>
+    internal void FlushOutput() => _out.Flush();
 
     /// <summary>Called by the sink at this session's own Left event: everything before it is queued.</summary>
     internal void OnLeft(int groupId) => _left?.TrySetResult();
