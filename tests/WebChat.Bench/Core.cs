@@ -132,20 +132,23 @@ public static class ProcStats
         try { long v = sysconf(_SC_CLK_TCK); return v > 0 ? v : 100; } catch { return 100; }
     }
 
-    public sealed record Mem(long RssKiB, long HwmKiB, int Threads);
+    /// <summary>RSS, its anonymous part (heap, stacks, native allocations) and its file-backed part (mapped code).</summary>
+    public sealed record Mem(long RssKiB, long HwmKiB, int Threads, long AnonKiB = -1, long FileKiB = -1);
 
     public static Mem? ReadMem(int pid)
     {
         try
         {
-            long rss = -1, hwm = -1; int threads = -1;
+            long rss = -1, hwm = -1, anon = -1, file = -1; int threads = -1;
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
                 if (line.StartsWith("VmRSS:")) rss = ParseKb(line);
                 else if (line.StartsWith("VmHWM:")) hwm = ParseKb(line);
+                else if (line.StartsWith("RssAnon:")) anon = ParseKb(line);
+                else if (line.StartsWith("RssFile:")) file = ParseKb(line);
                 else if (line.StartsWith("Threads:")) threads = int.Parse(line[8..].Trim());
             }
-            return new Mem(rss, hwm, threads);
+            return new Mem(rss, hwm, threads, anon, file);
         }
         catch { return null; }
     }

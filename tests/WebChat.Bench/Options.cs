@@ -4,6 +4,8 @@ namespace WebChat.Bench;
 
 public sealed class Options
 {
+    public Options Clone() => (Options)MemberwiseClone();
+
     public string Adapter = "legacy";
     public string Host = "127.0.0.1";
     public int Port;
@@ -26,6 +28,7 @@ public sealed class Options
     public double StepTimeout = 15;  // per setup step (prompt, echo)
     public double SetupDeadline = 180; // all joins must finish within this; the rest count as failed
     public double Drain = 5;         // max seconds to wait for stragglers after sending stops
+    public int WarmServer = 0;       // connections set up, used and closed before the server's RSS baseline
     public double Settle = 1;        // seconds after setup before sending (join notices, history)
     public bool GracefulLeave = true;
     public string Label = "";
@@ -88,6 +91,9 @@ public sealed class Options
               --setup-deadline SEC      joins still unfinished after this count as failed and the
                                         run goes on with the members that did get in (default 180)
               --settle SEC              pause between setup and first message (default 1)
+              --warm-server N           before the server's RSS baseline: N connections in 2 groups join, chat
+                                        for 2 s and leave, so the per-connection RSS is the marginal cost of a
+                                        connection, not the code and runtime pages its first use brings in (default 0)
               --drain SEC               wait for late deliveries after sending stops (default 5)
               --leave graceful|abrupt   graceful: legacy Exit then 3, IRC QUIT (default)
               --label TEXT              copied into the JSON line
@@ -166,6 +172,7 @@ public sealed class Options
                 case "--setup-deadline": o.SetupDeadline = D(); break;
                 case "--drain": o.Drain = D(); break;
                 case "--settle": o.Settle = D(); break;
+                case "--warm-server": o.WarmServer = (int)D(); break;
                 case "--leave": o.GracefulLeave = Next() != "abrupt"; break;
                 case "--label": o.Label = Next(); break;
                 case "--json-out": o.JsonOut = Next(); break;

@@ -43,6 +43,30 @@ int conns = o.Groups * o.Members;
 Log($"WebChat.Bench {o.Adapter}{(o.Adapter is "signalr" or "signalr-lite" or "mixed" ? "/" + o.Protocol : "")} {o.Host}:{o.Port}{(o.Adapter == "mixed" ? $" + hub {o.HubHost}:{o.HubPort} ({o.WsClient} client), tcp fraction {o.TcpFraction}" : "")}  G={o.Groups} M={o.Members} ({conns} connections) S={o.Senders} r={o.Rate}/s D={o.Duration}s W={o.Warmup}s msg={o.MessageSize}B"
     + (o.FindMax ? $"  find-max p99<={o.P99BoundMs}ms vary={o.Vary} x{o.StepFactor}" : ""));
 
+if (o.WarmServer > 0)
+{
+    // The first connections bring in code, JIT output and runtime structures once; the baseline comes after them.
+    var w = o.Clone();
+    w.Groups = 2;
+    w.Members = Math.Max(2, o.WarmServer / 2);
+    w.Senders = Math.Min(w.Senders, w.Members);
+    var warmTag = runTag + "w";
+    var warmAdapter = AdapterFactory.Create(o.Adapter, new AdapterOptions
+    {
+        Host = o.Host, Port = o.Port, Eol = o.Eol, StepTimeout = TimeSpan.FromSeconds(o.StepTimeout), RunTag = warmTag,
+        Protocol = o.Protocol, HubHost = o.HubHost, HubPort = o.HubPort, TcpFraction = o.TcpFraction, WsClient = o.WsClient,
+    });
+    var warm = new Runner(w, warmAdapter, _ => { }) { RunTag = warmTag };
+    try
+    {
+        await warm.SetupAsync(CancellationToken.None);
+        await warm.RunStepAsync(0, w.Senders, Math.Max(1, w.Rate), 0.5, 2, 0, CancellationToken.None);
+    }
+    finally { await warm.TeardownAsync(true); }
+    Log($"warmed the server with {warm.Established} connections (closed again)");
+    await Task.Delay(TimeSpan.FromSeconds(Math.Max(1, o.Settle)));
+}
+
 ProcStats.Mem? baseline = o.ServerPid > 0 ? ProcStats.ReadMem(o.ServerPid) : null;
 double srvCpuStart = o.ServerPid > 0 ? ProcStats.CpuSeconds(o.ServerPid) : -1;
 using RssSampler? sampler = o.ServerPid > 0 ? new RssSampler(o.ServerPid) : null;
@@ -73,6 +97,12 @@ JsonObject ServerJson()
     j["rssBaselineKiB"] = baseK;
     j["rssAfterSetupKiB"] = setupK;
     j["rssPerConnectionKiB"] = established > 0 && baseK >= 0 && setupK >= 0 ? Math.Round((setupK - baseK) / (double)established, 2) : null;
+    if (established > 0 && baseline is { AnonKiB: >= 0 } b0 && afterSetup is { AnonKiB: >= 0 } a0)
+    {
+        j["rssAnonPerConnectionKiB"] = Math.Round((a0.AnonKiB - b0.AnonKiB) / (double)established, 2);
+        j["rssFilePerConnectionKiB"] = Math.Round((a0.FileKiB - b0.FileKiB) / (double)established, 2);
+    }
+    j["warmServerConnections"] = o.WarmServer;
     j["rssPeakSampledKiB"] = sampler?.PeakRssKiB ?? -1;
     j["vmHwmKiB"] = end?.HwmKiB ?? -1;
     j["rssEndKiB"] = end?.RssKiB ?? -1;
@@ -213,7 +243,7 @@ try
         Log("result:\n" + Human(r, "  "));
         var srv = ServerJson();
         if (o.ServerPid > 0)
-            Log($"  server RSS baseline {srv["rssBaselineKiB"]} KiB, after setup {srv["rssAfterSetupKiB"]} KiB ({srv["rssPerConnectionKiB"]} KiB/connection), peak {srv["rssPeakSampledKiB"]} KiB (VmHWM {srv["vmHwmKiB"]})");
+            Log($"  server RSS baseline {srv["rssBaselineKiB"]} KiB, after setup {srv["rssAfterSetupKiB"]} KiB ({srv["rssPerConnectionKiB"]} KiB/connection: anonymous {srv["rssAnonPerConnectionKiB"]}, file-backed {srv["rssFilePerConnectionKiB"]}), peak {srv["rssPeakSampledKiB"]} KiB (VmHWM {srv["vmHwmKiB"]})");
         var extras = Extras();
         if (runner.OtherLineSamples.Count > 0) Log("  other lines seen after setup (samples): " + string.Join(" | ", runner.OtherLineSamples));
         if (runner.DisconnectReasons.Count > 0) Log("  disconnects: " + string.Join(" | ", runner.DisconnectReasons));

@@ -20,7 +20,8 @@ namespace WebChat.Gateway;
 internal sealed class Outbound(SlowReceiverPolicy policy)
 {
     private readonly Lock _lock = new();
-    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource? _done;  // made only when someone waits for the end (most never do before it)
+    private bool _ended;
     private readonly Queue<byte[]> _queued = new(0);
     private List<byte[]>? _held;
     private PipeWriter? _output;
@@ -36,6 +37,15 @@ internal sealed class Outbound(SlowReceiverPolicy policy)
     private volatile bool _waitingOnPeer;
 
     public long UnsentBytes => Interlocked.Read(ref _unsent);
+
+    /// <summary>Completes when the output is completed or the peer is gone.</summary>
+    public Task Ended
+    {
+        get
+        {
+            lock (_lock) return _ended ? Task.CompletedTask : (_done ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+    }
 
     /// <summary>Accepts bytes without flushing (see <see cref="Flush"/>). False means the receiver has too much
     /// unsent and must be dropped; after close, bytes are ignored.</summary>
@@ -105,9 +115,8 @@ internal sealed class Outbound(SlowReceiverPolicy policy)
     }
 
     /// <summary>Attaches the connection's output (and its socket on a plain TCP connection: then bytes go to the
-    /// socket itself and <paramref name="output"/> is only completed at the end); the task ends when the output is
-    /// completed or the peer is gone.</summary>
-    public Task RunWriterAsync(PipeWriter output, Socket? socket = null)
+    /// socket itself and <paramref name="output"/> is only completed at the end); see <see cref="Ended"/>.</summary>
+    public void Attach(PipeWriter output, Socket? socket = null)
     {
         lock (_lock)
         {
@@ -125,7 +134,6 @@ internal sealed class Outbound(SlowReceiverPolicy policy)
             if (_socket is null) while (_queued.TryDequeue(out var bytes)) Put(bytes);
             FlushLocked();
         }
-        return _done.Task;
     }
 
     /// <summary>Bytes in order: into the pipe when it is free, else behind what waits.</summary>
@@ -290,7 +298,7 @@ internal sealed class Outbound(SlowReceiverPolicy policy)
         _held = null;
         _headSent = 0;
         var output = _output;
-        if (output is null) { _done.TrySetResult(); return; }
+        if (output is null) { EndLocked(); return; }
         _ = CompleteOutputAsync(output);
     }
 
@@ -298,7 +306,13 @@ internal sealed class Outbound(SlowReceiverPolicy policy)
     {
         try { await output.CompleteAsync().ConfigureAwait(false); }
         catch (Exception ex) when (IsGone(ex)) { }
-        _done.TrySetResult();
+        lock (_lock) EndLocked();
+    }
+
+    private void EndLocked()
+    {
+        _ended = true;
+        _done?.TrySetResult();
     }
 
     private static bool IsGone(Exception ex) =>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
@@ -26,7 +25,10 @@ public sealed class TcpGateway(
 
     private readonly ChatOptions _options = options.Value;
     private readonly ILogger _log = loggerFactory.CreateLogger<TcpGateway>();
-    private readonly ConcurrentDictionary<string, Task> _connections = new();
+    // Connections being served are counted, not kept in a table (nothing per connection beyond the count);
+    // the shutdown waits until the count is back to zero.
+    private int _serving;
+    private TaskCompletionSource? _allClosed;
     private readonly Dictionary<string, int> _perAddress = [];
     private readonly List<(IConnectionListener Listener, bool Tls)> _listeners = [];
     private GatewayEdge? _edge;
@@ -105,9 +107,8 @@ public sealed class TcpGateway(
                 continue;
             }
             if (connection is null) break;
-            var task = ServeAsync(connection, tls);
-            _connections[connection.ConnectionId] = task;
-            _ = task.ContinueWith(_ => _connections.TryRemove(connection.ConnectionId, out var _), TaskScheduler.Default);
+            Interlocked.Increment(ref _serving);
+            _ = ServeAsync(connection, tls);
         }
     }
 
@@ -125,7 +126,10 @@ public sealed class TcpGateway(
             // Half the host's shutdown time for users to take their last lines; then the rest is cut.
             var shutdown = hostOptions.Value.ShutdownTimeout;
             var drain = shutdown == Timeout.InfiniteTimeSpan ? shutdown : shutdown / 2;
-            await Task.WhenAll(_connections.Values).WaitAsync(drain, time, cancellationToken);
+            var allClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _allClosed, allClosed);
+            if (Volatile.Read(ref _serving) == 0) allClosed.TrySetResult();
+            await allClosed.Task.WaitAsync(drain, time, cancellationToken);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
@@ -146,19 +150,14 @@ public sealed class TcpGateway(
         }
         if (client is null)
         {
-            await connection.DisposeAsync();
+            try { await connection.DisposeAsync(); }
+            finally { Served(); }
             return;
         }
         var address = ClientAddress.Key(client.Address);
         var shown = ClientAddress.Display(client.Address);
         var member = new Member(Door.Tcp, $"tcp-{groups.NodeId}-{connection.ConnectionId}", address);
-        using var scope = _log.BeginScope(new Dictionary<string, object>
-        {
-            ["Door"] = "tcp",
-            ["Tls"] = tls,
-            ["ConnectionId"] = member.ConnectionId,
-            ["Address"] = shown,
-        });
+        using var scope = _log.BeginScope(new TcpLogScope(tls, member.ConnectionId, shown));
         try
         {
             if (!TryEnter(address))
@@ -192,9 +191,18 @@ public sealed class TcpGateway(
         }
         finally
         {
-            await client.CloseAsync();
-            await connection.DisposeAsync();
+            try
+            {
+                await client.CloseAsync();
+                await connection.DisposeAsync();
+            }
+            finally { Served(); }
         }
+    }
+
+    private void Served()
+    {
+        if (Interlocked.Decrement(ref _serving) == 0) Volatile.Read(ref _allClosed)?.TrySetResult();
     }
 
     private bool TryEnter(string address)

@@ -26,7 +26,7 @@ public sealed partial class TcpSession
     private readonly System.Net.Sockets.Socket? _socket;
 
     private ITimer? _timer;
-    private Task? _writer;
+    private bool _attached;
     private volatile bool _stopping;
     private int _dropped;
 
@@ -50,12 +50,60 @@ public sealed partial class TcpSession
     /// <summary>Runs the dialogue until the user leaves or the connection drops; the member is released before it returns.</summary>
     public async Task RunAsync()
     {
-        _writer = _out.RunWriterAsync(_connection.Transport.Output, _socket);
+        _out.Attach(_connection.Transport.Output, _socket);
+        _attached = true;
         _sessions.Add(this);
         try
         {
             Send(GatewayTexts.Menu);
-            await ReadLoopAsync(_connection.Transport.Input);
+            // The read loop is written out here rather than in a method of its own: one async state machine per
+            // idle connection instead of two.
+            var input = _connection.Transport.Input;
+            var discarding = false;
+            long pending = 0;
+            var lastData = _time.GetTimestamp();
+            while (true)
+            {
+                ArmTimer(input, pending > 0 && !discarding ? SilenceGap : InDialogue ? _menuIdle - _time.GetElapsedTime(lastData) : null);
+                var result = await input.ReadAsync();
+                _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                var buffer = result.Buffer;
+                if (_stopping)
+                {
+                    input.AdvanceTo(buffer.End);
+                    return;
+                }
+                if (buffer.Length != pending) lastData = _time.GetTimestamp();
+
+                var goOn = true;
+                try
+                {
+                    while (goOn)
+                    {
+                        var status = LineFramer.TryReadLine(ref buffer, ref discarding, out var line);
+                        if (status == LineStatus.NeedMore) break;
+                        goOn = await HandleAsync(status, line);
+                    }
+                    if (goOn && buffer.Length > 0 && !discarding &&
+                        (result.IsCompleted || (result.IsCanceled && _time.GetElapsedTime(lastData) >= SilenceGap)))
+                    {
+                        var status = LineFramer.TakePending(ref buffer, out var line);
+                        goOn = await HandleAsync(status, line);
+                    }
+                    if (goOn && result.IsCanceled && InDialogue && _time.GetElapsedTime(lastData) >= _menuIdle)
+                    {
+                        GatewayLog.IdleClosed(_log, (int)_menuIdle.TotalSeconds);
+                        Send(GatewayTexts.Bytes(GatewayTexts.IdleClosed((int)_menuIdle.TotalSeconds)));
+                        goOn = false;
+                    }
+                }
+                finally
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                }
+                if (!goOn || result.IsCompleted) return;
+                pending = buffer.Length;
+            }
         }
         catch (Exception ex) when (IsDisconnect(ex)) { }
         finally
@@ -71,8 +119,8 @@ public sealed partial class TcpSession
     public async Task CloseAsync()
     {
         _out.Complete();
-        if (_writer is null) return;
-        try { await _writer.WaitAsync(TimeSpan.FromSeconds(2)); }
+        if (!_attached) return;
+        try { await _out.Ended.WaitAsync(TimeSpan.FromSeconds(2)); }
         catch (TimeoutException) { _connection.Abort(new ConnectionAbortedException("The peer did not take its last output")); }
     }
 
@@ -119,58 +167,15 @@ public sealed partial class TcpSession
 
     internal void Abort() => _connection.Abort(new ConnectionAbortedException("Server is shutting down"));
 
-    private async Task ReadLoopAsync(PipeReader input)
-    {
-        var discarding = false;
-        long pending = 0;
-        var lastData = _time.GetTimestamp();
-        while (true)
-        {
-            ArmTimer(input, pending > 0 && !discarding ? SilenceGap : InDialogue ? _menuIdle - _time.GetElapsedTime(lastData) : null);
-            var result = await input.ReadAsync();
-            _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            var buffer = result.Buffer;
-            if (_stopping)
-            {
-                input.AdvanceTo(buffer.End);
-                return;
-            }
-            if (buffer.Length != pending) lastData = _time.GetTimestamp();
-
-            var goOn = true;
-            try
-            {
-                while (goOn)
-                {
-                    var status = LineFramer.TryReadLine(ref buffer, ref discarding, out var line);
-                    if (status == LineStatus.NeedMore) break;
-                    goOn = await HandleAsync(status, line);
-                }
-                if (goOn && buffer.Length > 0 && !discarding &&
-                    (result.IsCompleted || (result.IsCanceled && _time.GetElapsedTime(lastData) >= SilenceGap)))
-                {
-                    var status = LineFramer.TakePending(ref buffer, out var line);
-                    goOn = await HandleAsync(status, line);
-                }
-                if (goOn && result.IsCanceled && InDialogue && _time.GetElapsedTime(lastData) >= _menuIdle)
-                {
-                    GatewayLog.IdleClosed(_log, (int)_menuIdle.TotalSeconds);
-                    Send(GatewayTexts.Bytes(GatewayTexts.IdleClosed((int)_menuIdle.TotalSeconds)));
-                    goOn = false;
-                }
-            }
-            finally
-            {
-                input.AdvanceTo(buffer.Start, buffer.End);
-            }
-            if (!goOn || result.IsCompleted) return;
-            pending = buffer.Length;
-        }
-    }
-
     private void ArmTimer(PipeReader input, TimeSpan? after)
     {
-        if (after is not { } due) return;
+        if (after is not { } due)
+        {
+            // In the chat with nothing pending no timer is needed: an idle member keeps none.
+            _timer?.Dispose();
+            _timer = null;
+            return;
+        }
         _timer ??= _time.CreateTimer(static s => ((PipeReader)s!).CancelPendingRead(), input, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _timer.Change(due > TimeSpan.Zero ? due : TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
     }

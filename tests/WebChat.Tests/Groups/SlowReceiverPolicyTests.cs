@@ -1,4 +1,6 @@
 using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using WebChat.Gateway;
@@ -33,7 +35,7 @@ public class SlowReceiverPolicyTests
         var line = new byte[1024];
         for (var i = 0; i < 2 * Limit / line.Length; i++) Assert.True(outbound.TryEnqueue(line)); // a GC pause: nothing written yet
         var pipe = new Pipe();
-        var writer = outbound.RunWriterAsync(pipe.Writer);
+        outbound.Attach(pipe.Writer);
         long received = 0;
         while (received < 2 * Limit)
         {
@@ -42,7 +44,7 @@ public class SlowReceiverPolicyTests
             pipe.Reader.AdvanceTo(read.Buffer.End);
         }
         outbound.Complete();
-        await writer.WaitAsync(TimeSpan.FromSeconds(10));
+        await outbound.Ended.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -90,7 +92,7 @@ public class SlowReceiverPolicyTests
     {
         var outbound = new Outbound(Policy);
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1024, resumeWriterThreshold: 512));
-        _ = outbound.RunWriterAsync(pipe.Writer); // nobody reads the pipe: the writer ends up waiting on its flush
+        outbound.Attach(pipe.Writer); // nobody reads the pipe: the output ends up waiting on its flush
         var line = new byte[1024];
         var accepted = 0;
         var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -111,6 +113,65 @@ public class SlowReceiverPolicyTests
         var accepted = 0;
         while (outbound.TryEnqueue(line)) accepted++;
         Assert.Equal(4 * Limit / line.Length, accepted);
+    }
+
+    [Fact]
+    public async Task TcpStraightToTheSocketABacklogBehindAFullKernelBufferArrivesWholeAndInOrder()
+    {
+        var (server, client) = await SocketPairAsync();
+        using var _ = server;
+        using var __ = client;
+        var outbound = new Outbound(Policy);
+        outbound.Attach(new Pipe().Writer, server);
+        var expected = new List<byte>();
+        for (var i = 0; i < Limit / 128; i++) // up to the limit while the peer reads nothing: the kernel's buffer fills
+        {
+            var line = System.Text.Encoding.ASCII.GetBytes($"{i:D6} ".PadRight(127, 'x') + "\n");
+            Assert.True(outbound.TryWrite(line));
+            if (i % 7 == 0) outbound.Flush(); // runs of several lines, as the sink writes them
+            expected.AddRange(line);
+        }
+        outbound.Flush();
+        var received = new byte[expected.Count];
+        var read = 0;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (read < received.Length) read += await client.ReceiveAsync(received.AsMemory(read), SocketFlags.None, timeout.Token);
+        Assert.Equal(expected.ToArray(), received);
+        Assert.Equal(0, outbound.UnsentBytes);
+        outbound.Complete();
+        await outbound.Ended.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task TcpStraightToTheSocketAStalledPeerIsCutOncePastTheLimit()
+    {
+        var (server, client) = await SocketPairAsync();
+        using var _ = server;
+        using var __ = client;
+        var outbound = new Outbound(Policy);
+        outbound.Attach(new Pipe().Writer, server);
+        var line = new byte[1024];
+        var accepted = 0;
+        while (outbound.TryEnqueue(line))
+        {
+            accepted++;
+            Assert.True(accepted < 100 * Limit / line.Length, "a peer that takes nothing was never cut off");
+        }
+        // What the kernel took does not count as unsent; past that, the limit applies as on the pipe.
+        Assert.InRange(outbound.UnsentBytes, Limit, 4 * Limit + line.Length);
+    }
+
+    /// <summary>A connected loopback pair with small buffers, so a peer that does not read fills them quickly.</summary>
+    private static async Task<(Socket Server, Socket Client)> SocketPairAsync()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await client.ConnectAsync(listener.LocalEndPoint!);
+        var server = await listener.AcceptAsync();
+        server.SendBufferSize = 4096;
+        return (server, client);
     }
 
     /// <summary>A hub connection's writes: complete at once while the peer reads, pending while it is stalled.</summary>
