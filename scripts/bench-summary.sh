@@ -335,7 +335,9 @@ def chart_memory():
         door, ngircd = door_of(r), r["label"].startswith("ngircd/")
         if ngircd: rows.append((f"ngIRCd, {n:,} idle", per, None, True)); continue
         if door == "tcp": rows.append((f"WebChat TCP door, {n:,} idle", per, 8, False))
-        elif door == "ws": rows.append((f"WebChat WebSocket door ({r.get('protocol') or 'json'}), {n:,} idle", per, 20, False))
+        elif door == "ws":
+            proto = {"json": "JSON", "messagepack": "MessagePack"}.get(r.get("protocol") or "json", r.get("protocol"))
+            rows.append((f"WebChat WebSocket door ({proto}), {n:,} idle", per, 20, False))
         else: rows.append((f"WebChat {door}, {n:,} idle", per, None, False))
     if not any(not hatched for *_, hatched in rows): return None
     note = ""
@@ -433,8 +435,8 @@ def chart_cpu():
         y0 = top + wi * rowh + 20
         svg.text(16, y0 - 34, f"{what[0].upper() + what[1:]}: {shape}", size=13, weight="bold")
         grouped_bars(svg, left, y0, pw, ph, cpu, "server CPU per delivery", "µs", 2,
-                     f"Server CPU per delivery (median ratio {ratio(cpu[-1][1], cpu[-1][2])})")
-        grouped_bars(svg, left + pw + 90, y0, pw, ph, p99, "p99 latency", "ms", 2, f"p99 latency (median ratio {ratio(p99[-1][1], p99[-1][2])})")
+                     f"Server CPU per delivery (ratio of medians {ratio(cpu[-1][1], cpu[-1][2])})")
+        grouped_bars(svg, left + pw + 90, y0, pw, ph, p99, "p99 latency", "ms", 2, f"p99 latency (ratio of medians {ratio(p99[-1][1], p99[-1][2])})")
     return svg
 
 CHARTS = [("findmax.svg", chart_findmax), ("memory-per-connection.svg", chart_memory),
