@@ -3,7 +3,7 @@
 # and against ngIRCd, which this script starts and stops itself; prints both rows and the ratios.
 # Method and figures: docs/performance.md.
 #
-#   scripts/bench-compare.sh TARGET_HOST:PORT [small|fanout|conns|findmax|custom] [extra benchmark args...]
+#   scripts/bench-compare.sh TARGET_HOST:PORT [small|fanout|conns|idle|findmax|custom] [extra benchmark args...]
 #
 #   scripts/bench-compare.sh 127.0.0.1:5555                   # fanout (default): G=1 M=200 S=5 r=10 D=20
 #   scripts/bench-compare.sh 127.0.0.1:5555 findmax
@@ -32,6 +32,7 @@ case "$workload" in
   small)   wargs=(-G 10 -M 10 -S 2 -r 5 -D 20 -W 5) ;;
   fanout)  wargs=(-G 1 -M 200 -S 5 -r 10 -D 20 -W 5) ;;
   conns)   wargs=(-G 100 -M 50 -S 1 -r 1 -D 20 -W 5 --setup-deadline 120) ;;
+  idle)    wargs=(-G 100 -M 50 -S 1 -r 1 -D 10 -W 2 --setup-deadline 180 --warm-server 200) ;;  # RSS per idle connection, after a warm-up
   findmax) wargs=(-G 1 -M 200 -S 5 -r 10 --find-max --p99-bound-ms 100 --step-factor 1.5 --max-steps 20 --step-duration 8 --step-warmup 2) ;;
   custom)  wargs=() ;;
   *) echo "unknown workload '$workload'" >&2; exit 2 ;;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The figures of docs/performance.md, one command: every workload against a fresh WebChat (Release, pinned
 # to CPU 0, limits raised through their configuration keys) with the generator on CPU 1, and the TCP-door
-# workloads side by side with ngIRCd. JSON lines and logs go to $OUT_DIR; scripts/bench-summary.py prints the table.
+# workloads side by side with ngIRCd. JSON lines and logs go to $OUT_DIR; scripts/bench-summary.sh prints the tables
+# (and, with --charts DIR, draws the charts).
 #   scripts/bench-measure.sh [all|fanout|findmax|half|conns10k|idle|wsmax]...
 # Env: OUT_DIR (bench-results/<time>)  ROUNDS (fanout rounds, default 3)  CONNS_G/CONNS_M (10k run: 100 x 100)
 #      EXTRA  arguments appended to every benchmark command (later ones win), e.g. a smoke test:
@@ -29,7 +30,8 @@ run_part() {
   case "$part" in
     fanout)   # fan-out shape vs ngIRCd, several rounds (medians), ratio per round
       start fanout
-      TARGET_PID="$pid" ROUNDS="${ROUNDS:-3}" OUT="$out/compare-fanout.jsonl" scripts/bench-compare.sh 127.0.0.1:5555 fanout "${extra[@]}" 2>>"$out/compare.log" | tee "$out/compare-fanout.txt" ;;
+      # 20 s of warm-up: a fresh .NET process still compiles its hot code at tier 1 for several seconds
+      TARGET_PID="$pid" ROUNDS="${ROUNDS:-3}" OUT="$out/compare-fanout.jsonl" scripts/bench-compare.sh 127.0.0.1:5555 fanout -W 20 "${extra[@]}" 2>>"$out/compare.log" | tee "$out/compare-fanout.txt" ;;
     findmax)  # highest sustained fan-out, TCP door vs ngIRCd
       start findmax
       TARGET_PID="$pid" OUT="$out/compare-findmax.jsonl" scripts/bench-compare.sh 127.0.0.1:5555 findmax "${extra[@]}" 2>>"$out/compare.log" | tee "$out/compare-findmax.txt" ;;
@@ -42,9 +44,11 @@ run_part() {
       start conns10k
       bench "mixed/conns10k" --adapter mixed --target 127.0.0.1:5555 --hub 127.0.0.1:8080 --tcp-fraction 0.5 \
         -G "${CONNS_G:-100}" -M "${CONNS_M:-100}" -S 1 -r 1 -D 20 -W 5 --setup-deadline 420 ;;
-    idle)     # idle RSS per connection: 5000 connections on one door, fresh server each
-      start idle-tcp;  bench "tcp/idle5000" --adapter legacy --target 127.0.0.1:5555 -G 100 -M 50 -S 1 -r 1 -D 10 -W 2 --setup-deadline 120
-      start idle-ws;   bench "ws-json/idle5000" --adapter signalr --target 127.0.0.1:8080 -G 100 -M 50 -S 1 -r 1 -D 10 -W 2 --setup-deadline 120 ;;
+    idle)     # idle RSS per connection: 5000 connections on one door, fresh server each, measured after 200
+              # connections warmed it (the marginal cost of a connection); the TCP door side by side with ngIRCd
+      start idle-tcp
+      TARGET_PID="$pid" OUT="$out/compare-idle.jsonl" scripts/bench-compare.sh 127.0.0.1:5555 idle "${extra[@]}" 2>>"$out/compare.log" | tee "$out/compare-idle.txt"
+      start idle-ws;   bench "ws-json/idle5000" --adapter signalr --target 127.0.0.1:8080 -G 100 -M 50 -S 1 -r 1 -D 10 -W 2 --setup-deadline 180 --warm-server 200 ;;
     wsmax)    # WebSocket door find-max, JSON and MessagePack, official and lean client (the TCP door's is in findmax)
       start wsmax-json;    bench "ws-json/findmax" --adapter signalr --target 127.0.0.1:8080 --protocol json "${FINDMAX[@]}"
       start wsmax-msgpack; bench "ws-msgpack/findmax" --adapter signalr --target 127.0.0.1:8080 --protocol messagepack "${FINDMAX[@]}"
