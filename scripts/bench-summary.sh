@@ -92,8 +92,9 @@ for r in rows("compare-idle.jsonl") + rows("webchat.jsonl"):
     c = r["connections"]; s = r.get("server", {})
     bd = ", ".join(f'{k} {v}' for k, v in c.get("byDoor", {}).items())
     pd = ", ".join(f'{k} {v["p99"]}' for k, v in r.get("byDoor", {}).items())
+    split = f' ({s["rssAnonPerConnectionKiB"]} anon, {s["rssFilePerConnectionKiB"]} file)' if "rssAnonPerConnectionKiB" in s else ""
     print(f'| {r["label"]} | {c["established"]}/{c["attempted"]} ({bd}) | {c["setupSeconds"]} | {r["sent"]} | {r["expected"]} | {r["received"]} | {acc(r)} | {f(lat(r)["p50"])} | {f(lat(r)["p99"])} | {f(lat(r)["max"])} | {pd} '
-          f'| {s.get("rssBaselineKiB",0)/1024:.1f}→{s.get("rssAfterSetupKiB",0)/1024:.1f} | {s.get("rssPerConnectionKiB")}{f' ({s["rssAnonPerConnectionKiB"]} anon, {s["rssFilePerConnectionKiB"]} file)' if "rssAnonPerConnectionKiB" in s else ""} | {f(r.get("serverCpuPctOfOneCore"),1)} | {alloc(r)} |')
+          f'| {s.get("rssBaselineKiB",0)/1024:.1f}→{s.get("rssAfterSetupKiB",0)/1024:.1f} | {s.get("rssPerConnectionKiB")}{split} | {f(r.get("serverCpuPctOfOneCore"),1)} | {alloc(r)} |')
 # ---- charts (--charts DIR): hand-written SVG, deterministic (fixed number formats, input order, no dates) ----
 out_dir = sys.argv[2] if len(sys.argv) > 2 else ""
 import math, re
