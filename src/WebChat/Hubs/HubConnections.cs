@@ -51,12 +51,11 @@ public sealed class HubConnections(SlowReceiverPolicy slowReceivers)
 /// </summary>
 public sealed class HubOutbox
 {
-    private readonly Func<SerializedHubMessage, ValueTask> _write;
-    private readonly Func<SerializedHubMessage, int> _size;
-    private readonly Action _abort;
+    // An outbox lives as long as its connection, so it holds no more than it needs: the connection itself (no
+    // delegates over it) and no address until a cut needs one for the log.
+    private readonly HubConnectionContext? _connection;
+    private readonly Peer? _peer;
     private readonly SlowReceiverPolicy _policy;
-    private readonly string _connectionId;
-    private readonly string _address;
     private readonly Lock _lock = new();
     private Queue<(SerializedHubMessage Message, int Size)>? _backlog;
     private bool _writing;
@@ -64,24 +63,22 @@ public sealed class HubOutbox
     private volatile bool _waitingOnPeer;
     private volatile bool _closed;
 
-    public HubOutbox(HubConnectionContext connection, SlowReceiverPolicy policy)
-        : this(connection.ConnectionId, connection.GetHttpContext() is { } http ? ChatHub.AddressOf(http) : "unknown", policy,
-            m => connection.WriteAsync(m), m => m.GetSerializedMessage(connection.Protocol).Length, () =>
-            {
-                // Abort the socket itself: a send blocked on a peer that never reads would otherwise hold the close for seconds.
-                connection.GetHttpContext()?.Abort();
-                connection.Abort();
-            }) => Connection = connection;
+    public HubOutbox(HubConnectionContext connection, SlowReceiverPolicy policy) => (_connection, _policy) = (connection, policy);
 
     /// <summary>An outbox over any writer (for a test): <paramref name="abort"/> is what cutting the connection does.</summary>
     internal HubOutbox(string connectionId, string address, SlowReceiverPolicy policy,
         Func<SerializedHubMessage, ValueTask> write, Func<SerializedHubMessage, int> size, Action abort)
-    {
-        (_connectionId, _address, _policy, _write, _size, _abort) = (connectionId, address, policy, write, size, abort);
-        Connection = null!;
-    }
+        => (_peer, _policy) = (new Peer(connectionId, address, write, size, abort), policy);
 
-    public HubConnectionContext Connection { get; }
+    private sealed record Peer(string ConnectionId, string Address,
+        Func<SerializedHubMessage, ValueTask> Write, Func<SerializedHubMessage, int> Size, Action Abort);
+
+    private ValueTask Write(SerializedHubMessage message) => _peer is null ? _connection!.WriteAsync(message) : _peer.Write(message);
+
+    private int SizeOf(SerializedHubMessage message) =>
+        _peer is null ? message.GetSerializedMessage(_connection!.Protocol).Length : _peer.Size(message);
+
+    public HubConnectionContext Connection => _connection!;
     public bool IsClosed => _closed;
     public long UnsentBytes => Interlocked.Read(ref _unsent);
 
@@ -99,9 +96,9 @@ public sealed class HubOutbox
         {
             if (!_writing)
             {
-                var write = _write(message);
+                var write = Write(message);
                 if (write.IsCompletedSuccessfully) return;
-                var size = _size(message);
+                var size = SizeOf(message);
                 unsent = Interlocked.Add(ref _unsent, size);
                 _writing = true;
                 _waitingOnPeer = true;
@@ -109,7 +106,7 @@ public sealed class HubOutbox
             }
             else
             {
-                var size = _size(message);
+                var size = SizeOf(message);
                 (_backlog ??= new()).Enqueue((message, size));
                 unsent = Interlocked.Add(ref _unsent, size);
             }
@@ -134,7 +131,7 @@ public sealed class HubOutbox
                     return;
                 }
                 (var next, size) = _backlog.Dequeue();
-                write = _write(next);
+                write = Write(next);
                 if (!write.IsCompleted) _waitingOnPeer = true;
             }
         }
@@ -148,7 +145,17 @@ public sealed class HubOutbox
             _closed = true;
             _backlog = null;
         }
-        _policy.Dropped(Door.Hub, _connectionId, _address, unsent);
-        _abort();
+        if (_peer is not null)
+        {
+            _policy.Dropped(Door.Hub, _peer.ConnectionId, _peer.Address, unsent);
+            _peer.Abort();
+            return;
+        }
+        var connection = _connection!;
+        var http = connection.GetHttpContext();
+        _policy.Dropped(Door.Hub, connection.ConnectionId, http is null ? "unknown" : ChatHub.AddressOf(http), unsent);
+        // Abort the socket itself: a send blocked on a peer that never reads would otherwise hold the close for seconds.
+        http?.Abort();
+        connection.Abort();
     }
 }

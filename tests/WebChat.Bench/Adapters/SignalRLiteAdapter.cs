@@ -412,8 +412,33 @@ internal sealed class LiteSession : IChatSession
 
     private enum Target { Other, MessageReceived, MemberJoined, MemberLeft }
 
+    /// <summary>How the server's JSON protocol writes a MessageReceived invocation up to its ChatMessage's first property.</summary>
+    private static ReadOnlySpan<byte> MessageReceivedPrefix => "{\"type\":1,\"target\":\"MessageReceived\",\"arguments\":[{"u8;
+    private static ReadOnlySpan<byte> TextProperty => "\"text\":\""u8;
+
+    /// <summary>
+    /// The common record, a MessageReceived invocation, read like the TCP door's line: by searching bytes, not by
+    /// tokenizing every property. A string's quotes inside the JSON are always escaped, so the first
+    /// <c>"text":"</c> after the ChatMessage's opening brace is its text property, and the text runs to the next
+    /// quote unless a backslash comes first (an escaped text, read by <see cref="OnJsonRecord"/> instead). Returns
+    /// false for anything else, which the full reader handles.
+    /// </summary>
+    private bool TryMessageText(ReadOnlySpan<byte> rec)
+    {
+        if (!rec.StartsWith(MessageReceivedPrefix) || !rec.EndsWith("}]}"u8)) return false;
+        var body = rec[MessageReceivedPrefix.Length..];
+        int at = body.IndexOf(TextProperty);
+        if (at < 0) return false;
+        var text = body[(at + TextProperty.Length)..];
+        int end = text.IndexOfAny((byte)'"', (byte)'\\');
+        if (end < 0 || text[end] != (byte)'"') return false;
+        _sink?.OnPayload(text[..end]);
+        return true;
+    }
+
     private void OnJsonRecord(ReadOnlySpan<byte> rec)
     {
+        if (TryMessageText(rec)) return;
         int type = -1, argsAt = -1, resultAt = -1;
         var target = Target.Other;
         string? id = null, error = null;
