@@ -33,9 +33,15 @@ public static class OperationsExtensions
         return builder;
     }
 
+    private static bool IsWebSocketUpgrade(HttpRequest request) =>
+        string.Equals(request.Headers.Upgrade, "websocket", StringComparison.OrdinalIgnoreCase);
+
     public static WebApplication MapChatOperations(this WebApplication app)
     {
-        app.UseSerilogRequestLogging(o =>
+        // One event per HTTP request, but not for a WebSocket (a hub connection): its "request" lasts as long as the
+        // connection, its event would come at the disconnect, and the state kept for it cost ~600 B per idle
+        // connection (docs/performance.md). The hub logs its connections itself.
+        app.UseWhen(http => !IsWebSocketUpgrade(http.Request), logged => logged.UseSerilogRequestLogging(o =>
         {
             o.GetLevel = (http, _, ex) =>
                 ex is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
@@ -43,7 +49,7 @@ public static class OperationsExtensions
                 : LogEventLevel.Information;
             o.EnrichDiagnosticContext = (diagnostics, http) =>
                 diagnostics.Set("Address", http.Connection.RemoteIpAddress?.ToString());
-        });
+        }));
         app.MapPrometheusScrapingEndpoint();
 
         // Once shutdown begins, new hub connections are refused: a client told to reconnect
