@@ -104,6 +104,8 @@ start_node() {
   log "node $name ($mode): PID $node_pid, TCP $node_tcp, HTTP $http"
 }
 
+# redis-server's time on a CPU so far (ns): what Redis spent in the window, whatever else ran on its core.
+redis_cpu_ns() { cut -d' ' -f1 "/proc/$redis_pid/schedstat"; }
 fcall_stats() { R INFO commandstats | tr -d '\r' | grep '^cmdstat_fcall:' || echo "cmdstat_fcall:calls=0,usec=0,usec_per_call=0"; }
 stat_field() { sed -E "s/.*[:,]$1=([0-9.]+).*/\1/" <<<"$2"; }
 
@@ -111,27 +113,29 @@ stat_field() { sed -E "s/.*[:,]$1=([0-9.]+).*/\1/" <<<"$2"; }
 # generator's "connections:" line, during --settle) and read when it reports (before its members leave).
 bench_window() {
   local label="$1"; shift
-  local err="$out/$label.log" before after
+  local err="$out/$label.log" after cpu0=0 cpu1=0
   : >"$err"
   scripts/bench.sh --label "$label" --settle 2 --json-out "$out/$label.jsonl" "$@" >/dev/null 2>"$err" &
   local bpid=$!
   local reset=0 done=0
   while kill -0 "$bpid" 2>/dev/null; do
-    if [[ $reset == 0 ]] && grep -q 'connections: ' "$err"; then R CONFIG RESETSTAT >/dev/null; reset=1; fi
-    if [[ $reset == 1 && $done == 0 ]] && grep -q 'result:' "$err"; then after="$(fcall_stats)"; done=1; fi
+    if [[ $reset == 0 ]] && grep -q 'connections: ' "$err"; then R CONFIG RESETSTAT >/dev/null; cpu0="$(redis_cpu_ns)"; reset=1; fi
+    if [[ $reset == 1 && $done == 0 ]] && grep -q 'result:' "$err"; then after="$(fcall_stats)"; cpu1="$(redis_cpu_ns)"; done=1; fi
     sleep 0.05
   done
   wait "$bpid" || { echo "benchmark $label failed; log: $err" >&2; tail -5 "$err" >&2; return 1; }
-  [[ $done == 1 ]] || after="$(fcall_stats)"
+  [[ $done == 1 ]] || { after="$(fcall_stats)"; cpu1="$(redis_cpu_ns)"; }
   local calls usec upc
   calls="$(stat_field calls "$after")"; usec="$(stat_field usec "$after")"; upc="$(stat_field usec_per_call "$after")"
-  printf '{"redis":"fcall","label":"%s","calls":%s,"usec":%s,"usecPerCall":%s,"loadavg":"%s"}\n' \
-    "$label" "$calls" "$usec" "$upc" "$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/redis.jsonl" >&2
+  printf '{"redis":"fcall","label":"%s","calls":%s,"usec":%s,"usecPerCall":%s,"redisCpuUsPerCall":%s,"loadavg":"%s"}\n' \
+    "$label" "$calls" "$usec" "$upc" "$(awk -v c="$calls" -v a="$cpu0" -v b="$cpu1" 'BEGIN { if (c > 0) printf "%.2f", (b - a) / 1000 / c; else print "null" }')" \
+    "$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/redis.jsonl" >&2
   grep -o '"deliveries[A-Za-z]*":[0-9.]*\|"lost":[0-9]*\|"p99Ms":[0-9.]*' "$out/$label.jsonl" | tail -4 | tr '\n' ' ' >&2; echo >&2
 }
 
 # The message function alone: the node's library (loaded by the node into this Redis), a group of two made with
-# its create and join functions, one inbox subscribed, the history full; then redis-benchmark.
+# its create and join functions (ids as long as a node's), one inbox subscribed, the history full; then
+# redis-benchmark with 16 calls in flight, so they run back to back as under load.
 cost_alone() {
   local fn prefix=alone: text at member
   fn="$(R FUNCTION LIST | grep -o 'webchat_[0-9a-f]*_message' | head -1)"
@@ -139,20 +143,25 @@ cost_alone() {
   local base="${fn%_message}"
   redis-cli -p "$rport" SUBSCRIBE "${prefix}inbox:nodeA" >/dev/null &
   sub_pid=$!
-  member() { printf '{"i":"%s","n":"%s","k":"%s","d":"Tcp","c":"conn-%s","o":"nodeA","v":1}' "$1" "$2" "$2" "$1"; }
-  R FCALL "${base}_create" 0 "$prefix" e1 hash "$(member m1 alice)" 10.0.0.1 100 100 >/dev/null
-  R FCALL "${base}_join" 0 "$prefix" 1 e1 "$(member m2 bob)" >/dev/null
+  local epoch=0123456789abcdef0123456789abcdef m1=11111111111111111111111111111111 m2=22222222222222222222222222222222
+  local c1=tcp-nodeA-0HN8ABCDEFGH1 c2=tcp-nodeA-0HN8ABCDEFGH2
+  member() { printf '{"i":"%s","n":"%s","k":"%s","d":"Tcp","c":"%s","o":"nodeA","v":1}' "$1" "$2" "$2" "$3"; }
+  R FCALL "${base}_create" 0 "$prefix" "$epoch" hash "$(member $m1 alice $c1)" 10.0.0.1 100 100 >/dev/null
+  R FCALL "${base}_join" 0 "$prefix" 1 "$epoch" "$(member $m2 bob $c2)" >/dev/null
   text="$(printf 'x%.0s' $(seq 1 64))"; at=2026-11-29T12:00:00.0000000Z
-  for _ in $(seq 1 110); do echo "FCALL $fn 0 $prefix 1 m1 conn-m1 $text $at 100 131072"; done | R >/dev/null
+  for _ in $(seq 1 110); do echo "FCALL $fn 0 $prefix 1 $m1 $c1 $text $at 100 131072"; done | R >/dev/null
   local round
   for round in $(seq 1 "$rounds"); do
     R CONFIG RESETSTAT >/dev/null
     local pin=()
     [[ -n "$GEN_CPUS" ]] && pin=(taskset -c "$GEN_CPUS")
-    "${pin[@]}" redis-benchmark -p "$rport" -c 1 -n 20000 -q FCALL "$fn" 0 "$prefix" 1 m1 conn-m1 "$text" "$at" 100 131072 >/dev/null
-    local s; s="$(fcall_stats)"
-    printf '{"redis":"fcall","label":"cost-alone-%s","calls":%s,"usec":%s,"usecPerCall":%s,"loadavg":"%s"}\n' \
-      "$round" "$(stat_field calls "$s")" "$(stat_field usec "$s")" "$(stat_field usec_per_call "$s")" "$(cut -d' ' -f1-3 /proc/loadavg)" \
+    local cpu0 cpu1 s
+    cpu0="$(redis_cpu_ns)"
+    "${pin[@]}" redis-benchmark -p "$rport" -c 1 -P 16 -n 50000 -q FCALL "$fn" 0 "$prefix" 1 "$m1" "$c1" "$text" "$at" 100 131072 >/dev/null
+    cpu1="$(redis_cpu_ns)"; s="$(fcall_stats)"
+    printf '{"redis":"fcall","label":"cost-alone-%s","calls":%s,"usec":%s,"usecPerCall":%s,"redisCpuUsPerCall":%s,"loadavg":"%s"}\n' \
+      "$round" "$(stat_field calls "$s")" "$(stat_field usec "$s")" "$(stat_field usec_per_call "$s")" \
+      "$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", (b - a) / 1000 / 50000 }')" "$(cut -d' ' -f1-3 /proc/loadavg)" \
       | tee -a "$out/redis.jsonl" >&2
   done
   kill "$sub_pid" 2>/dev/null || true; sub_pid=""

@@ -1,11 +1,10 @@
 -- Loaded once in front of every script (RedisScripts builds one function library). ARGV[1] is the key prefix. Keys are built inside the scripts (a group's
 -- events touch its node list and the id allocator), so the store needs one Redis, not a cluster.
 --
--- A group g: hash g:<g> (epoch, pw, seq, joins, owner = member id, addr = creator's address, the history's
--- hn = number of messages, hb = bytes of text, hz = their text sizes in order, hx = bytes of those dropped from it
--- but still at the list's front, nl = the nodes with members, one per line, p:<member id> = what the message script needs of
+-- A group g: hash g:<g> (epoch, pw, seq, joins, owner = member id, addr = creator's address, hb = bytes of
+-- history text, nl = the nodes with members, one per line, p:<member id> = what the message script needs of
 -- that member, see put_member), g:<g>:m member id -> member (JSON), g:<g>:k name key -> member id, g:<g>:o
--- member ids in join order, g:<g>:h history (published message events; the last hn), g:<g>:nodes node -> members there.
+-- member ids in join order, g:<g>:h history (published message events), g:<g>:nodes node -> members there.
 -- 'groups' holds every live group, scored so that ZREVRANGE lists the largest first.
 --
 -- Events are JSON (cjson), except a message: the hot path writes it in a compact form that needs no escaping,
@@ -136,12 +135,8 @@ local function names(g)
   return result
 end
 
--- The history: the last hn entries of g:<g>:h (the message script trims the list's front only now and then).
 local function history(g)
-  local n = redis.call('HGET', gkey(g), 'hn')
-  if not n then return redis.call('LRANGE', gkey(g, 'h'), 0, -1) end
-  if tonumber(n) == 0 then return {} end
-  return redis.call('LRANGE', gkey(g, 'h'), -tonumber(n), -1)
+  return redis.call('LRANGE', gkey(g, 'h'), 0, -1)
 end
 
 local function add_member(g, m)
