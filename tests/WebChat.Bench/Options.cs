@@ -24,6 +24,8 @@ public sealed class Options
     public int HubPort = 8080;       // mixed: the app's HTTP port (the hub)
     public double TcpFraction = 0.5; // mixed: share of members on the TCP door
     public string WsClient = "official"; // mixed: the SignalR members' client, official | lite
+    public string? Target2Host;      // legacy: a second node's TCP door for every other member
+    public int Target2Port;
     public int ConnectConcurrency = 64;
     public double StepTimeout = 15;  // per setup step (prompt, echo)
     public double SetupDeadline = 180; // all joins must finish within this; the rest count as failed
@@ -76,6 +78,9 @@ public sealed class Options
                                   (default 0.5; giving it selects --adapter mixed)
               --ws-client official|lite   mixed: the SignalR members use HubConnection (official,
                                   the default) or the signalr-lite client
+              --target2 HOST:PORT legacy: a second node's TCP door (WebChat on Redis); the members
+                                  of each group alternate between --target (member 0, the creator,
+                                  and every even one) and this (every odd one), senders included
               --eol lf|crlf|none  legacy: terminator after menu choice/name/id/password;
                                   'none' = the seed client's style (required by the seed server).
                                   Chat lines always end with LF (CRLF with --eol crlf).
@@ -153,6 +158,7 @@ public sealed class Options
                     if (o.WsClient is not ("official" or "lite")) throw new ArgumentException("--ws-client official|lite");
                     break;
                 case "--hub": (o.HubHost, o.HubPort) = HostPort(Next()); break;
+                case "--target2": (o.Target2Host, o.Target2Port) = HostPort(Next()); break;
                 case "--tcp-fraction":
                     o.TcpFraction = D();
                     if (o.TcpFraction is < 0 or > 1) throw new ArgumentException("--tcp-fraction wants 0..1");
@@ -197,6 +203,7 @@ public sealed class Options
             throw new ArgumentException($"unknown adapter '{o.Adapter}'");
         o.Port = Adapters.AdapterFactory.DefaultPort(o.Adapter);
         if (target != null) (o.Host, o.Port) = HostPort(target);
+        if (o.Target2Host != null && o.Adapter != "legacy") throw new ArgumentException("--target2 is for --adapter legacy");
         if (o.Groups < 1 || o.Members < 2) throw new ArgumentException("need G >= 1 and M >= 2");
         if (o.Senders < 1 || o.Senders > o.Members) throw new ArgumentException("need 1 <= S <= M");
         if (o.Rate <= 0 || o.Duration <= 0 || o.Warmup < 0) throw new ArgumentException("need r > 0, D > 0, W >= 0");

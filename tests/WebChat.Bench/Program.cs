@@ -24,6 +24,7 @@ try
     {
         Host = o.Host, Port = o.Port, Eol = o.Eol, StepTimeout = TimeSpan.FromSeconds(o.StepTimeout), RunTag = runTag,
         Protocol = o.Protocol, HubHost = o.HubHost, HubPort = o.HubPort, TcpFraction = o.TcpFraction, WsClient = o.WsClient,
+        Target2Host = o.Target2Host, Target2Port = o.Target2Port,
     });
 }
 catch (Exception e) { Console.Error.WriteLine("error: " + e.Message); return 2; }
@@ -40,7 +41,7 @@ using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
 
 int conns = o.Groups * o.Members;
-Log($"WebChat.Bench {o.Adapter}{(o.Adapter is "signalr" or "signalr-lite" or "mixed" ? "/" + o.Protocol : "")} {o.Host}:{o.Port}{(o.Adapter == "mixed" ? $" + hub {o.HubHost}:{o.HubPort} ({o.WsClient} client), tcp fraction {o.TcpFraction}" : "")}  G={o.Groups} M={o.Members} ({conns} connections) S={o.Senders} r={o.Rate}/s D={o.Duration}s W={o.Warmup}s msg={o.MessageSize}B"
+Log($"WebChat.Bench {o.Adapter}{(o.Adapter is "signalr" or "signalr-lite" or "mixed" ? "/" + o.Protocol : "")} {o.Host}:{o.Port}{(o.Adapter == "mixed" ? $" + hub {o.HubHost}:{o.HubPort} ({o.WsClient} client), tcp fraction {o.TcpFraction}" : "")}{(o.Target2Host != null ? $" + {o.Target2Host}:{o.Target2Port} (odd members)" : "")}  G={o.Groups} M={o.Members} ({conns} connections) S={o.Senders} r={o.Rate}/s D={o.Duration}s W={o.Warmup}s msg={o.MessageSize}B"
     + (o.FindMax ? $"  find-max p99<={o.P99BoundMs}ms vary={o.Vary} x{o.StepFactor}" : ""));
 
 if (o.WarmServer > 0)
@@ -189,6 +190,7 @@ JsonObject Header(string kind) => new()
     ["tcpFraction"] = o.Adapter == "mixed" ? o.TcpFraction : null,
     ["hub"] = o.Adapter == "mixed" ? $"{o.HubHost}:{o.HubPort}" : null,
     ["target"] = $"{o.Host}:{o.Port}",
+    ["target2"] = o.Target2Host != null ? $"{o.Target2Host}:{o.Target2Port}" : null,
     ["G"] = o.Groups, ["M"] = o.Members, ["S"] = o.Senders, ["r"] = o.Rate,
     ["D"] = o.FindMax ? o.StepDuration : o.Duration, ["W"] = o.FindMax ? o.StepWarmup : o.Warmup,
     ["msgSize"] = o.MessageSize,

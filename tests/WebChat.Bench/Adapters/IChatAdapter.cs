@@ -75,6 +75,9 @@ public sealed class AdapterOptions
     public double TcpFraction { get; init; } = 0.5;
     /// <summary>mixed: the SignalR members' client, "official" (HubConnection) or "lite" (<see cref="SignalRLiteAdapter"/>).</summary>
     public string WsClient { get; init; } = "official";
+    /// <summary>legacy: a second node's TCP door; when set, every odd member of a group connects there.</summary>
+    public string? Target2Host { get; init; }
+    public int Target2Port { get; init; }
 }
 
 public static class AdapterFactory
@@ -91,6 +94,11 @@ public static class AdapterFactory
 
     public static IChatAdapter Create(string name, AdapterOptions o) => name switch
     {
+        "legacy" when o.Target2Host is not null => new MixedAdapter(new LegacyAdapter(new AdapterOptions
+        {
+            Host = o.Target2Host, Port = o.Target2Port, Eol = o.Eol, StepTimeout = o.StepTimeout, RunTag = o.RunTag,
+            ReceiveBufferBytes = o.ReceiveBufferBytes,
+        }), new LegacyAdapter(o), 0.5),
         "legacy" => new LegacyAdapter(o),
         "irc" => new IrcAdapter(o),
         "signalr" => new SignalRAdapter(o),

@@ -3,7 +3,8 @@ namespace WebChat.Bench.Adapters;
 /// <summary>
 /// Both doors in one group: each member uses the TCP gateway or the SignalR hub, chosen by its index
 /// so that every group gets the same share (<c>--tcp-fraction</c>) spread evenly over its members
-/// (senders included). The group key is the numeric group id, which both doors share.
+/// (senders included). The group key is the numeric group id, which both doors share. With <c>--target2</c> the
+/// same split puts every other member of a group on a second node's TCP door (two nodes on one Redis).
 /// </summary>
 public sealed class MixedAdapter(IChatAdapter tcp, IChatAdapter hub, double tcpFraction) : IChatAdapter
 {

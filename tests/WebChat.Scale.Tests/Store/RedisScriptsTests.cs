@@ -86,8 +86,7 @@ public class RedisScriptsTests
             Assert.Equal(("Message", 2L + i, $"text {i}", "Hadas"), (Kind(a), Seq(a), (string?)a["t"], User(a)));
             Assert.Equal(a.ToJsonString(), b.ToJsonString());
         }
-        var history = (await db.ListRangeAsync(Prefix + "g:1:h")).Select(v => JsonNode.Parse((string)v!)!).ToList();
-        Assert.Equal(["text 2", "text 3"], history.Select(h => (string?)h["t"]));
+        Assert.Equal(["text 2", "text 3"], (await History(db, 1)).Select(h => h.Text));
         // The live groups, largest first (group 1 has two members).
         Assert.Equal([1L, 2L], (await db.SortedSetRangeByRankAsync(Prefix + "groups", order: Order.Descending)).Select(v => (long)v));
     }
@@ -150,6 +149,47 @@ public class RedisScriptsTests
     }
 
     [Fact]
+    public async Task AMessageEventCarriesAnyTextAndNameExactlyAndTheHistoryKeepsItsCountAndByteCaps()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var db = connection.GetDatabase();
+        var inbox = await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(Prefix + "inbox:nodeA"));
+        const string name = "Ná 12:3 \"x\"";
+        await Run(db, RedisScripts.Create, "e1", "h", Member("m1", name, "nodeA"), "10.0.0.1", 100, 100);
+        await Run(db, RedisScripts.Join, 1, "e1", Member("m2", "Noa", "nodeA"));
+        await NextAsync(inbox);
+        await NextAsync(inbox);
+
+        // Whatever the text holds (quotes, backslashes, newlines, colons, digits, emoji), it arrives as it was sent.
+        const string text = "9:\"quoted\" \\ back\nslash {\"k\":1} שלום 🎉 M12 3";
+        var returned = WireEvent.Parse((byte[])(await Run(db, RedisScripts.Message, 1, "m1", "conn-m1", text, "2026-11-24T10:00:00.0000000Z", 3, 1000))!);
+        var published = await NextAsync(inbox);
+        Assert.Equal(("Message", 1, 3L, "e1", name, "Hub", "conn-m1", text, "2026-11-24T10:00:00.0000000Z"),
+            (returned.Kind, returned.GroupId, returned.Seq, returned.Epoch, returned.UserName, returned.Door, returned.ConnectionId, returned.Text, returned.SentAt));
+        Assert.Equal(JsonSerializer.SerializeToNode(returned)!.ToJsonString(), published.ToJsonString());
+
+        // 3 messages at most, and at most 1000 bytes of text (UTF-8): 60 messages later the history is the last 3,
+        // a 990-byte one then leaves room for only one more small one, and one larger than the limit empties it.
+        for (var i = 1; i <= 60; i++)
+            await Run(db, RedisScripts.Message, 1, "m2", "conn-m2", $"é {i}", "2026-11-24T10:00:00.0000000Z", 3, 1000);
+        Assert.Equal(["é 58", "é 59", "é 60"], (await History(db, 1)).Select(h => h.Text));
+        Assert.Equal(3 * 5, (long)await db.HashGetAsync(Prefix + "g:1", "hb"));
+        var joined = (RedisResult[])(await Run(db, RedisScripts.Join, 1, "e1", Member("m3", "Bar", "nodeA")))!;
+        Assert.Equal(["é 58", "é 59", "é 60"], RedisGroupStore.History(joined[2], 0).Select(m => m.Text));
+        var big = new string('x', 990);
+        await Run(db, RedisScripts.Message, 1, "m2", "conn-m2", big, "2026-11-24T10:00:00.0000000Z", 3, 1000);
+        await Run(db, RedisScripts.Message, 1, "m2", "conn-m2", "ééé", "2026-11-24T10:00:00.0000000Z", 3, 1000);
+        Assert.Equal([big, "ééé"], (await History(db, 1)).Select(h => h.Text));
+        await Run(db, RedisScripts.Message, 1, "m2", "conn-m2", new string('y', 1001), "2026-11-24T10:00:00.0000000Z", 3, 1000);
+        Assert.Empty(await History(db, 1));
+        Assert.Equal(0, (long)await db.HashGetAsync(Prefix + "g:1", "hb"));
+        Assert.Equal(0, await db.ListLengthAsync(Prefix + "g:1:h"));
+        await Run(db, RedisScripts.Message, 1, "m2", "conn-m2", "after", "2026-11-24T10:00:00.0000000Z", 3, 1000);
+        Assert.Equal(["after"], (await History(db, 1)).Select(h => h.Text));
+    }
+
+    [Fact]
     public async Task ThrottleCountsWrongPasswordsPerAddressOverASlidingMinute()
     {
         await using var redis = await RedisServer.StartAsync();
@@ -189,11 +229,15 @@ public class RedisScriptsTests
         i = id, n = name, k = WebChat.Groups.Rules.NameKey(name), d = "Hub", c = "conn-" + id, o = node, v = 1,
     });
 
+    /// <summary>The next event on the inbox, read as a node reads it, with its wire names (k, g, s, e, u, d, c, t, a, x...).</summary>
     private static async Task<JsonNode> NextAsync(ChannelMessageQueue inbox)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        return JsonNode.Parse((string)(await inbox.ReadAsync(cts.Token)).Message!)!;
+        return JsonSerializer.SerializeToNode(WireEvent.Parse((byte[])(await inbox.ReadAsync(cts.Token)).Message!))!;
     }
+
+    private static async Task<List<WireEvent>> History(IDatabase db, int groupId) =>
+        (await db.ListRangeAsync(Prefix + "g:" + groupId + ":h")).Select(v => WireEvent.Parse((byte[])v!)).ToList();
 
     private static string? Kind(JsonNode e) => (string?)e["k"];
     private static int Group(JsonNode e) => (int)e["g"]!;

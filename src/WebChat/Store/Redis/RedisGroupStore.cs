@@ -92,7 +92,7 @@ public sealed class RedisGroupStore(RedisNode node, IOptions<ChatOptions> option
         var r = await node.RunAsync(RedisScripts.Message, groupId, memberId, connectionId, text, sentAt.ToString("O"),
             Math.Max(0, _options.HistorySize), Math.Max(0, _options.HistoryMaxBytes));
         if (r.Resp2Type == ResultType.Integer) throw ChatException.NotMember(groupId);
-        return WireEvent.Parse((string)r!).ToMessage();
+        return WireEvent.Parse((byte[])r!).ToMessage();
     }
 
     /// <summary>The first <paramref name="max"/> of the groups sorted set (scored by member count, then id): one ZREVRANGE.</summary>
@@ -172,7 +172,8 @@ public sealed class RedisGroupStore(RedisNode node, IOptions<ChatOptions> option
     internal RedisKey GroupKey(int groupId) => node.Options.KeyPrefix + "g:" + groupId;
 
     internal static ChatMessage[] History(RedisResult entries, long after) =>
-        ((string[])entries!).Select(WireEvent.Parse).Where(e => e.Seq > after).Select(e => e.ToMessage()).ToArray();
+        ((RedisValue[])entries!).Select(v => WireEvent.Parse(((ReadOnlyMemory<byte>)v).Span)).Where(e => e.Seq > after)
+            .Select(e => e.ToMessage()).ToArray();
 
     private static async Task<T> Call<T>(Func<Task<T>> call)
     {

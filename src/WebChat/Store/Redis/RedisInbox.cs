@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text;
 using StackExchange.Redis;
 using WebChat.Groups;
 
@@ -14,6 +15,7 @@ public sealed class RedisInbox(RedisNode node, RedisGroupStore store, IGroupEven
     ILogger<RedisInbox> log)
 {
     private const string ProbePrefix = "probe:";
+    private static readonly byte[] ProbePrefixBytes = Encoding.UTF8.GetBytes(ProbePrefix);
     private readonly ConcurrentDictionary<int, (string Epoch, long Seq)> _last = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _probes = new();
@@ -69,14 +71,14 @@ public sealed class RedisInbox(RedisNode node, RedisGroupStore store, IGroupEven
 
     private async Task HandleAsync(ChannelMessage message)
     {
-        string payload = message.Message!;
-        if (payload.StartsWith(ProbePrefix, StringComparison.Ordinal))
+        var payload = (ReadOnlyMemory<byte>)message.Message;
+        if (payload.Span.StartsWith(ProbePrefixBytes))
         {
-            if (_probes.TryGetValue(payload[ProbePrefix.Length..], out var probe)) probe.TrySetResult();
+            if (_probes.TryGetValue(Encoding.UTF8.GetString(payload.Span[ProbePrefixBytes.Length..]), out var probe)) probe.TrySetResult();
             return;
         }
         await _gate.WaitAsync();
-        try { await DeliverAsync(WireEvent.Parse(payload)); }
+        try { await DeliverAsync(WireEvent.Parse(payload.Span)); }
         catch (Exception ex) { log.LogError(ex, "Could not deliver a group event from Redis"); }
         finally { _gate.Release(); }
     }
@@ -117,7 +119,7 @@ public sealed class RedisInbox(RedisNode node, RedisGroupStore store, IGroupEven
         }
         foreach (var entry in entries)
         {
-            var e = WireEvent.Parse(entry!);
+            var e = WireEvent.Parse(((ReadOnlyMemory<byte>)entry).Span);
             if (e.Seq > after && e.Seq <= upTo) publisher.Publish(e.ToGroupEvent());
         }
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using WebChat.Groups;
@@ -6,9 +7,10 @@ using WebChat.Groups;
 namespace WebChat.Store.Redis;
 
 /// <summary>
-/// A group event as the Lua scripts publish it (and keep messages in the history list). <c>b</c> is the owner
-/// who removed a member, <c>p</c> the connection that held a member before its rejoin, <c>x</c> marks the
-/// event after which the group is gone.
+/// A group event as the Lua scripts publish it (and keep messages in the history list): JSON, except a message,
+/// which the hot path writes in a compact form (<see cref="ParseMessage"/>). <c>b</c> is the owner who removed a
+/// member, <c>p</c> the connection that held a member before its rejoin, <c>x</c> marks the event after which
+/// the group is gone.
 /// </summary>
 internal sealed record WireEvent(
     [property: JsonPropertyName("k")] string Kind,
@@ -24,8 +26,52 @@ internal sealed record WireEvent(
     [property: JsonPropertyName("b")] string? By = null,
     [property: JsonPropertyName("p")] string? PreviousConnectionId = null)
 {
-    public static WireEvent Parse(string json) =>
-        JsonSerializer.Deserialize<WireEvent>(json) ?? throw new JsonException("Empty group event");
+    /// <summary>An event as published or kept in the history: a compact message (starts with M) or JSON.</summary>
+    public static WireEvent Parse(ReadOnlySpan<byte> utf8) => utf8.Length > 0 && utf8[0] == (byte)'M'
+        ? ParseMessage(utf8)
+        : JsonSerializer.Deserialize<WireEvent>(utf8) ?? throw new JsonException("Empty group event");
+
+    public static WireEvent Parse(string text) => Parse(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>
+    /// A message event as message.lua writes it, with nothing escaped: <c>M</c>, the text's size in bytes, a
+    /// space, the sequence number, a space, the group id, a space, then the epoch, sender's name, door,
+    /// connection and sent-at time, each as its size in bytes, a colon and its bytes, and last the text.
+    /// </summary>
+    private static WireEvent ParseMessage(ReadOnlySpan<byte> s)
+    {
+        var at = 1;
+        var textBytes = Number(s, ref at, (byte)' ');
+        var seq = Number(s, ref at, (byte)' ');
+        var groupId = Number(s, ref at, (byte)' ');
+        var epoch = Field(s, ref at);
+        var user = Field(s, ref at);
+        var door = Field(s, ref at);
+        var connection = Field(s, ref at);
+        var sentAt = Field(s, ref at);
+        if (s.Length - at != textBytes || groupId > int.MaxValue)
+            throw new FormatException("A compact message event's text is not the size it announces");
+        return new WireEvent(nameof(GroupEventKind.Message), (int)groupId, seq, epoch, user, door, connection == "" ? null : connection,
+            Encoding.UTF8.GetString(s[at..]), sentAt, null);
+    }
+
+    private static long Number(ReadOnlySpan<byte> s, ref int at, byte end)
+    {
+        var length = s[at..].IndexOf(end);
+        if (length <= 0 || length > 18 || !long.TryParse(s.Slice(at, length), NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+            throw new FormatException("A compact message event has a malformed number");
+        at += length + 1;
+        return value;
+    }
+
+    private static string Field(ReadOnlySpan<byte> s, ref int at)
+    {
+        var length = (int)Math.Min(Number(s, ref at, (byte)':'), int.MaxValue);
+        if (length > s.Length - at) throw new FormatException("A compact message event ends inside a field");
+        var value = Encoding.UTF8.GetString(s.Slice(at, length));
+        at += length;
+        return value;
+    }
 
     public ChatMessage ToMessage() => new(Seq, GroupId, UserName, Text ?? "",
         DateTime.Parse(SentAt ?? "", CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind));

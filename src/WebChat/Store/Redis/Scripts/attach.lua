@@ -11,7 +11,7 @@ m.c, m.o, m.t, m.v = conn, node, now_ms(), (m.v or 1) + 1
 local raw = put_member(g, m)
 redis.call('ZREM', P .. 'detached', g .. '|' .. id)
 if old ~= node then
-  redis.call('HINCRBY', gkey(g, 'nodes'), node, 1)
+  join_node(g, node)
   redis.call('SREM', P .. 'node:' .. old .. ':m', g .. '|' .. id)
   redis.call('SADD', P .. 'node:' .. node .. ':m', g .. '|' .. id)
 end

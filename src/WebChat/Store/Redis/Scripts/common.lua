@@ -2,9 +2,14 @@
 -- events touch its node list and the id allocator), so the store needs one Redis, not a cluster.
 --
 -- A group g: hash g:<g> (epoch, pw, seq, joins, owner = member id, addr = creator's address, hb = bytes of
--- history text), g:<g>:m member id -> member (JSON), g:<g>:k name key -> member id, g:<g>:o member ids in
--- join order, g:<g>:s member id -> what the message script needs of it (below), g:<g>:h history (published
--- events), g:<g>:nodes node -> members there. 'groups' holds every live group, scored so that ZREVRANGE lists the largest first.
+-- history text, nl = the nodes with members, one per line, p:<member id> = what the message script needs of
+-- that member, see put_member), g:<g>:m member id -> member (JSON), g:<g>:k name key -> member id, g:<g>:o
+-- member ids in join order, g:<g>:h history (published message events), g:<g>:nodes node -> members there.
+-- 'groups' holds every live group, scored so that ZREVRANGE lists the largest first.
+--
+-- Events are JSON (cjson), except a message: the hot path writes it in a compact form that needs no escaping,
+-- 'M' <text bytes> ' ' <seq> ' ' <group> ' ' then epoch, user name, door, connection and sent-at, each as
+-- <byte length> ':' <bytes>, then the text itself (docs/scale-out.md).
 local P = ARGV[1]
 
 local function gkey(g, part)
@@ -41,16 +46,32 @@ local function member(g, id)
   return cjson.decode(raw)
 end
 
--- Writes a member, and beside it what a message from it needs: its connection, a newline, and the event's
--- fields that do not change from message to message, already JSON, so the message script neither decodes
--- the member nor encodes a table.
+-- A string as a field of a compact message event: its length in bytes, a colon, the bytes.
+local function field(s)
+  return #s .. ':' .. s
+end
+
+-- Writes a member, and beside it (the group hash's p:<id>) what a message from it needs: its connection, a
+-- newline, and the compact event's fields that do not change from message to message (group, epoch, name,
+-- door, connection), so the message script neither decodes the member nor encodes anything.
 local function put_member(g, m)
   local raw = cjson.encode(m)
   redis.call('HSET', gkey(g, 'm'), m.i, raw)
-  local fields = ',"k":"Message","g":' .. tonumber(g) .. ',"e":' .. cjson.encode(redis.call('HGET', gkey(g), 'epoch'))
-    .. ',"u":' .. cjson.encode(m.n) .. ',"d":' .. cjson.encode(m.d) .. ',"c":' .. cjson.encode(m.c)
-  redis.call('HSET', gkey(g, 's'), m.i, m.c .. '\n' .. fields)
+  local fields = ' ' .. tonumber(g) .. ' ' .. field(redis.call('HGET', gkey(g), 'epoch')) .. field(m.n) .. field(m.d) .. field(m.c)
+  redis.call('HSET', gkey(g), 'p:' .. m.i, m.c .. '\n' .. fields)
   return raw
+end
+
+-- Keeps the group hash's nl (the nodes with members, one per line) equal to the keys of g:<g>:nodes, so the
+-- message script reads it with the rest of what it needs in one HMGET.
+local function nodes_changed(g)
+  local nodes = table.concat(redis.call('HKEYS', gkey(g, 'nodes')), '\n')
+  redis.call('HSET', gkey(g), 'nl', nodes)
+  return nodes
+end
+
+local function join_node(g, node)
+  if redis.call('HINCRBY', gkey(g, 'nodes'), node, 1) == 1 then nodes_changed(g) end
 end
 
 local function owner_name(g)
@@ -124,7 +145,7 @@ local function add_member(g, m)
   put_member(g, m)
   redis.call('HSET', gkey(g, 'k'), m.k, m.i)
   redis.call('ZADD', gkey(g, 'o'), redis.call('HINCRBY', gkey(g), 'joins', 1), m.i)
-  redis.call('HINCRBY', gkey(g, 'nodes'), m.o, 1)
+  join_node(g, m.o)
   redis.call('SADD', P .. 'node:' .. m.o .. ':m', g .. '|' .. m.i)
   resized(g)
 end
@@ -132,6 +153,7 @@ end
 local function leave_node(g, node)
   if redis.call('HINCRBY', gkey(g, 'nodes'), node, -1) <= 0 then
     redis.call('HDEL', gkey(g, 'nodes'), node)
+    nodes_changed(g)
   end
 end
 
@@ -140,6 +162,7 @@ local function delete_group(g)
   if address and address ~= '' and redis.call('DECR', P .. 'addr:' .. address) <= 0 then
     redis.call('DEL', P .. 'addr:' .. address)
   end
+  -- (g:<g>:s: the message fields as an earlier version kept them)
   redis.call('DEL', gkey(g), gkey(g, 'm'), gkey(g, 'k'), gkey(g, 'o'), gkey(g, 'h'), gkey(g, 's'), gkey(g, 'nodes'))
   redis.call('ZREM', P .. 'groups', g)
   release_id(tonumber(g))
@@ -150,7 +173,7 @@ end
 -- it was that node's last member. Returns the new owner's name or nil.
 local function take_out(g, id, m)
   redis.call('HDEL', gkey(g, 'm'), id)
-  redis.call('HDEL', gkey(g, 's'), id)
+  redis.call('HDEL', gkey(g), 'p:' .. id)
   redis.call('HDEL', gkey(g, 'k'), m.k)
   redis.call('ZREM', gkey(g, 'o'), id)
   redis.call('SREM', P .. 'node:' .. m.o .. ':m', g .. '|' .. id)

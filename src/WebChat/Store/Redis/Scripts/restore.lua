@@ -28,7 +28,7 @@ for i = 7, #ARGV do
     if old.o ~= m.o then
       redis.call('SREM', P .. 'node:' .. old.o .. ':m', g .. '|' .. m.i)
       redis.call('SADD', P .. 'node:' .. m.o .. ':m', g .. '|' .. m.i)
-      redis.call('HINCRBY', gkey(g, 'nodes'), m.o, 1)
+      join_node(g, m.o)
       leave_node(g, old.o)
     end
     old.c, old.o = m.c, m.o
