@@ -3,7 +3,7 @@
 # to CPU 0, limits raised through their configuration keys) with the generator on CPU 1, and the TCP-door
 # workloads side by side with ngIRCd. JSON lines and logs go to $OUT_DIR; scripts/bench-summary.sh prints the tables
 # (and, with --charts DIR, draws the charts).
-#   scripts/bench-measure.sh [all|fanout|findmax|half|conns10k|idle|wsmax]...
+#   scripts/bench-measure.sh [all|fanout|findmax|half|conns10k|idle|wsmax|redis]...
 # Env: OUT_DIR (bench-results/<time>)  ROUNDS (fanout rounds, default 3)  CONNS_G/CONNS_M (10k run: 100 x 100)
 #      EXTRA  arguments appended to every benchmark command (later ones win), e.g. a smoke test:
 #             EXTRA="-G 2 -M 10 -D 2 -W 1 --max-steps 2 --step-duration 2 --step-warmup 1" ROUNDS=1 scripts/bench-measure.sh
@@ -13,7 +13,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 out="${OUT_DIR:-bench-results/$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$out"
-parts=("$@"); [[ ${#parts[@]} -eq 0 || "${parts[0]}" == all ]] && parts=(fanout findmax half conns10k idle wsmax)
+parts=("$@"); [[ ${#parts[@]} -eq 0 || "${parts[0]}" == all ]] && parts=(fanout findmax half conns10k idle wsmax redis)
 FINDMAX=(-G 1 -M 200 -S 5 -r 10 --find-max --p99-bound-ms 100 --step-factor 1.5 --max-steps 20 --step-duration 8 --step-warmup 2)
 
 dotnet build src/WebChat/WebChat.csproj -c Release -nologo -v q -clp:ErrorsOnly >&2
@@ -55,6 +55,9 @@ run_part() {
       # the same with the lean generator client (tests/WebChat.Bench README): the official client saturates the generator's core first
       start wsmax-lite-json;    bench "ws-lite-json/findmax" --adapter signalr-lite --target 127.0.0.1:8080 --protocol json "${FINDMAX[@]}"
       start wsmax-lite-msgpack; bench "ws-lite-msgpack/findmax" --adapter signalr-lite --target 127.0.0.1:8080 --protocol messagepack "${FINDMAX[@]}" ;;
+    redis)    # the Redis path: its own redis-server and nodes (scripts/bench-redis.sh), raw lines in the same folder
+      scripts/bench-server.sh --stop
+      OUT_DIR="$out" BUILD=0 scripts/bench-redis.sh 2>>"$out/redis.log" | tee "$out/redis.txt" ;;
     *) echo "unknown part $part" >&2; return 2 ;;
   esac
 }

@@ -278,7 +278,11 @@ public sealed class GroupRun : IAsyncDisposable
             var mine = Without(e.Lines, e.Name);
             if (mine.Count == 0) continue;
             Assert.True(index.TryGetValue(mine[0], out var start), $"{e.Name} heard \"{mine[0]}\", which the observer never did");
-            Assert.Equal(Without(lines.Skip(start), e.Name).Take(mine.Count), mine);
+            var expected = Without(lines.Skip(start), e.Name).Take(mine.Count).ToList();
+            var diverged = expected.Zip(mine).TakeWhile(p => p.First == p.Second).Count();
+            Assert.True(expected.SequenceEqual(mine),
+                $"{e.Name} ({e.Door}, {e.Rejoins} rejoins) heard {mine.Count} lines that part from the observer's at line {diverged}: " +
+                $"expected [{string.Join(", ", expected.Skip(diverged).Take(3))}], heard [{string.Join(", ", mine.Skip(diverged).Take(3))}]");
             for (var i = 1; i < e.Ids.Count; i++) Assert.True(e.Ids[i] > e.Ids[i - 1], $"{e.Name} got id {e.Ids[i]} after {e.Ids[i - 1]}");
         }
 
