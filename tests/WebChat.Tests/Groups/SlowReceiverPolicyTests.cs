@@ -118,11 +118,9 @@ public class SlowReceiverPolicyTests
     [Fact]
     public async Task TcpStraightToTheSocketABacklogBehindAFullKernelBufferArrivesWholeAndInOrder()
     {
-        var (server, client) = await SocketPairAsync();
+        var (outbound, server, client) = await OnASocketPairAsync();
         using var _ = server;
         using var __ = client;
-        var outbound = new Outbound(Policy);
-        outbound.Attach(new Pipe().Writer, server);
         var expected = new List<byte>();
         for (var i = 0; i < Limit / 128; i++) // up to the limit while the peer reads nothing: the kernel's buffer fills
         {
@@ -137,19 +135,17 @@ public class SlowReceiverPolicyTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         while (read < received.Length) read += await client.ReceiveAsync(received.AsMemory(read), SocketFlags.None, timeout.Token);
         Assert.Equal(expected.ToArray(), received);
-        Assert.Equal(0, outbound.UnsentBytes);
         outbound.Complete();
-        await outbound.Ended.WaitAsync(TimeSpan.FromSeconds(10));
+        await outbound.Ended.WaitAsync(TimeSpan.FromSeconds(10)); // it ends only once its queue is empty
+        Assert.Equal(0, outbound.UnsentBytes);
     }
 
     [Fact]
     public async Task TcpStraightToTheSocketAStalledPeerIsCutOncePastTheLimit()
     {
-        var (server, client) = await SocketPairAsync();
+        var (outbound, server, client) = await OnASocketPairAsync();
         using var _ = server;
         using var __ = client;
-        var outbound = new Outbound(Policy);
-        outbound.Attach(new Pipe().Writer, server);
         var line = new byte[1024];
         var accepted = 0;
         while (outbound.TryEnqueue(line))
@@ -161,8 +157,9 @@ public class SlowReceiverPolicyTests
         Assert.InRange(outbound.UnsentBytes, Limit, 4 * Limit + line.Length);
     }
 
-    /// <summary>A connected loopback pair with small buffers, so a peer that does not read fills them quickly.</summary>
-    private static async Task<(Socket Server, Socket Client)> SocketPairAsync()
+    /// <summary>An outbound attached to the server end of a connected loopback pair with small buffers, so a
+    /// peer that does not read fills them quickly.</summary>
+    private static async Task<(Outbound Outbound, Socket Server, Socket Client)> OnASocketPairAsync()
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -171,7 +168,9 @@ public class SlowReceiverPolicyTests
         await client.ConnectAsync(listener.LocalEndPoint!);
         var server = await listener.AcceptAsync();
         server.SendBufferSize = 4096;
-        return (server, client);
+        var outbound = new Outbound(Policy);
+        outbound.Attach(new Pipe().Writer, server);
+        return (outbound, server, client);
     }
 
     /// <summary>A hub connection's writes: complete at once while the peer reads, pending while it is stalled.</summary>
