@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.SignalR.Protocol;
 using WebChat.Gateway;
 using WebChat.Groups;
 using WebChat.Hubs;
+using WebChat.Tests.Reliability;
 
 namespace WebChat.Tests.Groups;
 
@@ -177,16 +178,12 @@ public class SlowReceiverPolicyTests
     private sealed class FakeHubPeer
     {
         public const int Size = 1024;
-        private readonly List<int> _written = [];
+        private readonly SynchronizedList<int> _written = new();
         private TaskCompletionSource? _stalled;
-        private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public int Aborts;
 
-        public List<int> Written
-        {
-            get { lock (_written) return [.. _written]; }
-        }
+        public List<int> Written => _written.Snapshot();
 
         public static SerializedHubMessage Message(int n) => new(new InvocationMessage("MessageReceived", [n]));
 
@@ -201,41 +198,14 @@ public class SlowReceiverPolicyTests
             stalled?.SetResult();
         }
 
-        public async Task WaitForWrittenAsync(int count)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (true)
-            {
-                Task progress;
-                lock (_written)
-                {
-                    if (_written.Count >= count) return;
-                    progress = _progress.Task;
-                }
-                var left = deadline - DateTime.UtcNow;
-                Assert.True(left > TimeSpan.Zero, $"only {Written.Count} of {count} messages written");
-                await Task.WhenAny(progress, Task.Delay(left));
-            }
-        }
+        public Task WaitForWrittenAsync(int count) => _written.WaitForCountAsync(count, TimeSpan.FromSeconds(10));
 
         private ValueTask WriteAsync(SerializedHubMessage message)
         {
             var n = (int)((InvocationMessage)message.Message!).Arguments[0]!;
-            if (_stalled is { } stalled) return new ValueTask(stalled.Task.ContinueWith(_ => Record(n), TaskScheduler.Default));
-            Record(n);
+            if (_stalled is { } stalled) return new ValueTask(stalled.Task.ContinueWith(_ => _written.Add(n), TaskScheduler.Default));
+            _written.Add(n);
             return ValueTask.CompletedTask;
-        }
-
-        private void Record(int n)
-        {
-            TaskCompletionSource progress;
-            lock (_written)
-            {
-                _written.Add(n);
-                progress = _progress;
-                _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
-            progress.TrySetResult();
         }
     }
 }
